@@ -1,0 +1,288 @@
+"""The ``salesim`` command: the only module that prints or exits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from simulator.config import Scenario, ScenarioError
+from simulator.loader import load_scenario
+from simulator.output import (
+    OutputError,
+    check_target,
+    csv_writer,
+    events_writer,
+    json_writer,
+    scenario_writer,
+    write_folder,
+)
+from simulator.runner import replicate
+from simulator.summary import aggregate_table, summary
+
+DEFAULT_SCENARIO = Path("scenarios/b2b_baseline.yaml")
+
+app = typer.Typer(
+    name="salesim",
+    help="Simulate a B2B sales department: funnel, queues, utilisation and the bottleneck.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False)
+if not out.is_terminal:  # piped or captured: wide enough for the funnel table
+    out = Console(highlight=False, width=120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, exit code 2: how every bad input ends."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code=2)
+
+
+def _load(path: Path, seed: int | None = None, days: float | None = None) -> Scenario:
+    try:
+        scenario = load_scenario(path)
+        if seed is not None or days is not None:
+            scenario = _override(scenario, path, seed, days)
+        return scenario
+    except ScenarioError as exc:
+        fail(str(exc))
+
+
+def _override(scenario: Scenario, path: Path, seed: int | None, days: float | None) -> Scenario:
+    try:
+        return scenario.with_overrides(seed=seed, horizon_days=days)
+    except ScenarioError as exc:
+        option = "--seed" if exc.path == "seed" else "--days"
+        raise ScenarioError(f"{option}: {exc.message}", source=str(path)) from None
+
+
+@app.command()
+def run(
+    scenario_path: Annotated[Path, typer.Argument(
+        metavar="[SCENARIO]", help="Scenario YAML file.", show_default=False)] = DEFAULT_SCENARIO,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
+    days: Annotated[float | None, typer.Option(help="Simulated calendar days (default: the "
+                                                     "scenario's horizon_days).")] = None,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=10_000,
+                                              help="Independent replications; with more than "
+                                                   "one, every figure gets a 95% CI.")] = 1,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
+                                             "for replications (default: one per core).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: "
+                                                 "runs/<scenario>-<time>).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output "
+                                        "folder.")] = False,
+) -> None:
+    """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
+    scenario = _load(scenario_path, seed, days)
+    target = out_dir or _default_out(scenario.name)
+    try:
+        check_target(target, force)
+    except OutputError as exc:
+        fail(str(exc))
+    started = time.perf_counter()
+    runs = _simulate(scenario, replications, jobs)
+    elapsed = time.perf_counter() - started
+    metrics = [r.metrics for r in runs]
+    doc = summary(scenario, scenario.seed, metrics)
+    files = {
+        "summary.json": json_writer(doc),
+        "stages.csv": csv_writer(aggregate_table([m.stages for m in metrics], ["stage"])),
+        "steps.csv": csv_writer(aggregate_table([m.steps for m in metrics], ["stage", "step"])),
+        "losses.csv": csv_writer(aggregate_table([m.losses for m in metrics],
+                                                 ["stage", "step", "reason"])),
+        "roles.csv": csv_writer(aggregate_table([m.roles for m in metrics], ["role"])),
+        "people.csv": csv_writer(aggregate_table([m.people for m in metrics],
+                                                 ["staff_id", "role"])),
+        "channels.csv": csv_writer(aggregate_table([m.channels for m in metrics], ["channel"])),
+        "monthly.csv": csv_writer(aggregate_table([m.monthly for m in metrics], ["month"])),
+        "events.csv.gz": events_writer(scenario, [r.result.events for r in runs]),
+        "scenario.yaml": scenario_writer(scenario),
+        "run.json": json_writer(_run_info(scenario_path, replications, elapsed)),
+    }
+    try:
+        write_folder(target, files, force)
+    except OutputError as exc:
+        fail(str(exc))
+    _print_run(scenario, doc, replications)
+    out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s. "
+              f"Results written to [bold]{target}/[/bold]")
+
+
+def _simulate(scenario: Scenario, replications: int, jobs: int | None) -> list[Any]:
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task(f"Simulating {scenario.name}", total=replications)
+        return replicate(scenario, replications, jobs=jobs,
+                         on_done=lambda _r: progress.advance(task))
+
+
+def _default_out(name: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path("runs") / f"{name}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
+    """What varies between identical runs lives here, not in summary.json."""
+    return {
+        "salesim_version": _version(),
+        "scenario_file": str(path),
+        "replications": replications,
+        "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "elapsed_seconds": round(elapsed, 3),
+        "python": sys.version.split()[0],
+    }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("salesim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# -- printing -------------------------------------------------------------------------------------
+
+
+def _money(value: float | None, currency: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.0f} {currency}".replace(",", " ")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.0%}"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
+
+
+def _ci(item: dict[str, Any], key: str, fmt: Any) -> str:
+    text: str = fmt(item.get(key))
+    ci = item.get(f"{key}_ci95")
+    if ci and ci[0] is not None:
+        text += f" ± {fmt((ci[1] - ci[0]) / 2)}"
+    return text
+
+
+def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int) -> None:
+    cur = scenario.currency
+    leads = doc["leads"]
+    head = (f"[bold]{scenario.name}[/bold] — {scenario.horizon_days:g} days, seed {doc['seed']}"
+            + (f", {replications} replications (mean ± 95% CI half-width)"
+               if replications > 1 else ""))
+    out.print(head)
+    out.print(f"Leads: {_ci(leads, 'generated', _int)} generated, {_ci(leads, 'won', _int)} won, "
+              f"{_ci(leads, 'lost', _int)} lost, {_ci(leads, 'in_progress', _int)} in progress. "
+              f"Revenue {_ci(doc, 'revenue', lambda v: _money(v, cur))}; average deal "
+              f"{_money(doc['average_deal'], cur)}; lead→deal {_pct(doc['lead_to_deal'])}.")
+
+    funnel = Table(title="Funnel by stage", title_justify="left")
+    for col, justify in (("stage", "left"), ("entered", "right"), ("converted", "right"),
+                         ("lost", "right"), ("of them cooled", "right"), ("conversion", "right"),
+                         ("wait, days", "right"), ("cycle, days", "right"), ("WIP", "right"),
+                         ("SLA breaches", "right")):
+        funnel.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for s in doc["stages"]:
+        funnel.add_row(s["name"], _ci(s, "entered", _int), _ci(s, "converted", _int),
+                       _ci(s, "lost", _int), _int(s["lost_cooled"]),
+                       _ci(s, "conversion", _pct), _ci(s, "wait_days_mean", _num),
+                       _ci(s, "cycle_days_mean", _num), _num(s["wip_mean"]),
+                       _int(s["sla_breaches"]))
+    out.print(funnel)
+
+    roles = Table(title="Roles", title_justify="left")
+    for col, justify in (("role", "left"), ("headcount", "right"), ("utilisation", "right"),
+                         ("", "left"), ("queue (leads)", "right")):
+        roles.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in doc["roles"]:
+        u = r["utilization"] or 0.0
+        bar = "█" * round(min(u, 1.0) * 20)
+        colour = "red" if u >= 0.85 else "yellow" if u >= 0.7 else "green"
+        roles.add_row(r["name"], str(r["headcount"]), _ci(r, "utilization", _pct),
+                      f"[{colour}]{bar}[/{colour}]", _num(r["queue_mean"]))
+    out.print(roles)
+    out.print(f"[bold]{doc['bottleneck']['verdict']}[/bold]")
+
+
+def _int(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:,.0f}".replace(",", " ")
+
+
+# -- validate, schema -----------------------------------------------------------------------------
+
+
+@app.command()
+def validate(scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO",
+                                                           help="Scenario YAML file.")]) -> None:
+    """Check a scenario file and show what it describes."""
+    s = _load(scenario_path)
+    out.print(f"[green]✓[/green] {scenario_path} is a valid scenario: [bold]{s.name}[/bold]")
+    if s.description:
+        out.print(s.description)
+    cal = s.calendar
+    out.print(f"Calendar: from {cal.start_date}, {', '.join(cal.weekdays)} {cal.hours}, "
+              f"{len(cal.holidays)} holidays; horizon {s.horizon_days:g} days"
+              f"{f', warm-up {s.warmup_days:g}' if s.warmup_days else ''}; seed {s.seed}; "
+              f"segments {', '.join(s.segments)}.")
+    for c in s.channels:
+        unit = "working day" if c.per == "working_day" else "calendar day"
+        cost = _money(c.cost_per_lead, s.currency)
+        out.print(f"Channel {c.name}: {c.rate:g} leads per {unit}, {cost} per lead"
+                  + (", seasonal" if c.seasonality else ""))
+    for r in s.roles:
+        own = " (own calendar)" if r.calendar else ""
+        out.print(f"Role {r.name}: {r.headcount} people, "
+                  f"{_money(r.salary_per_month, s.currency)} a month{own}")
+    win = s.win_step()
+    for si, stage in enumerate(s.stages):
+        steps = []
+        for ki, step in enumerate(stage.steps):
+            who = step.role or "client"
+            mark = " [won here]" if (si, ki) == win else ""
+            steps.append(f"{step.name} ({who}){mark}")
+        out.print(f"Stage {si + 1} {stage.name} [{stage.assignment}]: " + " → ".join(steps),
+                  markup=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format."""
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+def _register_optional() -> None:
+    try:
+        from simulator.cli_plan import register
+    except ImportError:  # pragma: no cover - the plan commands are optional while they land
+        return
+    register(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

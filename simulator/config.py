@@ -1,0 +1,475 @@
+"""The scenario format: frozen, validated config objects (pydantic v2, ``extra="forbid"``).
+
+``Scenario.from_data`` turns the plain data read by :mod:`simulator.loader` into a ``Scenario`` or
+raises :class:`ScenarioError` naming the file, the line, the field path and what is allowed.
+Structural checks (types, ranges, unknown keys) are pydantic's; checks across fields (a step naming
+an unknown role, shares not summing to 1, duplicate names) follow in ``_cross_check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from simulator.calendar import WorkCalendar, parse_hours, weekday_numbers
+from simulator.dists import Distribution, Fixed, coerce_distribution
+
+Path = tuple[str | int, ...]
+LineMarks = Mapping[Path, int]
+
+COOLED = "cooled"  # the loss reason of a lead that went cold while it queued
+SHARE_TOLERANCE = 1e-6
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``str()`` is one line: ``file:line: field.path: message``."""
+
+    def __init__(self, message: str, *, source: str = "<scenario>", line: int | None = None,
+                 path: str = "") -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.path = path
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
+Name = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$")]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CalendarSpec(_Frozen):
+    """The company's working calendar (all roles use it unless they have their own)."""
+
+    start_date: dt.date = dt.date(2026, 1, 5)
+    weekdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: str = "09:00-18:00"
+    holidays: tuple[dt.date, ...] = ()
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        weekday_numbers(v)
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        parse_hours(v)
+        return v
+
+
+class RoleCalendarSpec(_Frozen):
+    """A role's own calendar; fields left out are taken from the company calendar."""
+
+    weekdays: tuple[str, ...] | None = None
+    hours: str | None = None
+    holidays: tuple[dt.date, ...] | None = None
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is not None:
+            weekday_numbers(v)
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_hours(v)
+        return v
+
+
+class Channel(_Frozen):
+    """A source of leads with its own traffic, cost and lead quality."""
+
+    name: Name
+    rate: float = Field(ge=0, description="mean leads per day (see `per`)")
+    per: Literal["working_day", "calendar_day"] = "working_day"
+    seasonality: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+        default=None, min_length=12, max_length=12
+    )
+    cost_per_lead: float = Field(default=0.0, ge=0)
+    segment_mix: dict[str, Share] | None = None
+    deal_size: dict[str, Dist] | Dist = Field(default_factory=lambda: Fixed(value=0.0))
+
+    def deal_size_for(self, segment: str) -> Distribution:
+        if isinstance(self.deal_size, dict):
+            return self.deal_size[segment]
+        return self.deal_size
+
+
+class Role(_Frozen):
+    """People who do steps: hunters, closers, warehouse, farmers, ..."""
+
+    name: Name
+    headcount: int = Field(ge=0, le=10_000)
+    salary_per_month: float = Field(default=0.0, ge=0)
+    speed: Dist = Field(default_factory=lambda: Fixed(value=1.0))
+    calendar: RoleCalendarSpec | None = None
+
+
+class Step(_Frozen):
+    """One step of a stage: staff work, then the client's reply, then a conversion decision."""
+
+    name: Name
+    role: Name | None = None
+    effort_hours: Dist = Field(default_factory=lambda: Fixed(value=0.0))
+    client_delay_days: Dist = Field(default_factory=lambda: Fixed(value=0.0))
+    conversion: Share | dict[str, Share] = 1.0
+    loss_reasons: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=lambda: {"not_converted": 1.0}
+    )
+    sla_days: float | None = Field(default=None, gt=0)
+    segments: tuple[str, ...] | None = None
+    wins: bool = False
+
+    def conversion_for(self, segment: str) -> float:
+        if isinstance(self.conversion, dict):
+            return self.conversion[segment]
+        return self.conversion
+
+
+class Stage(_Frozen):
+    """A stage of the pipeline: who takes a lead on entry, how queues are served, cooling."""
+
+    name: Name
+    assignment: Literal["pooled", "owned"] = "pooled"
+    owner_rule: Literal["round_robin", "least_loaded"] = "round_robin"
+    queue: Literal["fifo", "priority"] = "fifo"
+    cooling_half_life_days: float | None = Field(default=None, gt=0)
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class Scenario(_Frozen):
+    """A whole department: calendar, channels, roles and the staged pipeline."""
+
+    name: Name
+    description: str = ""
+    seed: int = Field(default=1, ge=0, le=2**63 - 1)
+    currency: str = Field(default="RUB", pattern=r"^[A-Z]{3}$")
+    horizon_days: float = Field(gt=0, le=3660)
+    warmup_days: float = Field(default=0.0, ge=0)
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    segments: tuple[Name, ...] = Field(default=("default",), min_length=1)
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    roles: tuple[Role, ...] = ()
+    stages: tuple[Stage, ...] = Field(min_length=1)
+
+    # -- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_data(cls, data: Any, *, source: str = "<scenario>",
+                  marks: LineMarks | None = None) -> Scenario:
+        """Validate plain data (as read from YAML) into a Scenario, or raise ScenarioError."""
+        marks = marks or {}
+        if not isinstance(data, dict):
+            raise ScenarioError(
+                f"the document must be a mapping of scenario fields, got {_kind(data)}",
+                source=source, line=marks.get((), 1),
+            )
+        try:
+            scenario = cls.model_validate(data)
+        except ValidationError as exc:
+            raise _from_pydantic(exc, data, source, marks) from None
+        problem = _cross_check(scenario)
+        if problem is not None:
+            path, message = problem
+            raise ScenarioError(message, source=source, line=_line_for(path, marks),
+                                path=format_path(path))
+        return scenario
+
+    def with_overrides(self, *, seed: int | None = None,
+                       horizon_days: float | None = None) -> Scenario:
+        """A copy with the CLI's overrides applied and validated again."""
+        data = self.model_dump(by_alias=True, exclude_none=False)
+        if seed is not None:
+            data["seed"] = seed
+        if horizon_days is not None:
+            data["horizon_days"] = horizon_days
+        return Scenario.from_data(data, source="command line")
+
+    # -- derived views (pure) -------------------------------------------------------------------
+
+    def role(self, name: str) -> Role:
+        return next(r for r in self.roles if r.name == name)
+
+    def work_calendar(self, role: str | None = None) -> WorkCalendar:
+        """The working calendar of a role (its own, else the company's)."""
+        base = self.calendar
+        own = self.role(role).calendar if role is not None else None
+        weekdays = own.weekdays if own and own.weekdays is not None else base.weekdays
+        hours = own.hours if own and own.hours is not None else base.hours
+        holidays = own.holidays if own and own.holidays is not None else base.holidays
+        start_h, end_h = parse_hours(hours)
+        span = math.ceil(self.horizon_days) + 60
+        return WorkCalendar(base.start_date, weekday_numbers(weekdays), start_h, end_h,
+                            frozenset(holidays), span)
+
+    def segment_mix(self, channel: Channel) -> dict[str, float]:
+        if channel.segment_mix is not None:
+            return dict(channel.segment_mix)
+        return {self.segments[0]: 1.0}
+
+    def step_applies(self, step: Step, segment: str) -> bool:
+        return step.segments is None or segment in step.segments
+
+    def win_step(self) -> tuple[int, int]:
+        """(stage index, step index) of the step that wins the deal.
+
+        The step marked ``wins: true``; else the last step of the last stage that can lose a lead.
+        """
+        for si, stage in enumerate(self.stages):
+            for ki, step in enumerate(stage.steps):
+                if step.wins:
+                    return si, ki
+        last = (len(self.stages) - 1, len(self.stages[-1].steps) - 1)
+        for si, stage in enumerate(self.stages):
+            for ki, step in enumerate(stage.steps):
+                if step.conversion != 1.0:
+                    last = (si, ki)
+        return last
+
+
+# -- checks across fields ------------------------------------------------------------------------
+
+
+def _cross_check(s: Scenario) -> tuple[Path, str] | None:
+    """The first problem that a field-by-field check cannot see, as (path, message)."""
+    seg_names = set(s.segments)
+    role_names = [r.name for r in s.roles]
+    checks: list[tuple[Path, str] | None] = [
+        _unique(("segments",), list(s.segments), "segment"),
+        _unique(("channels",), [c.name for c in s.channels], "channel", key="name"),
+        _unique(("roles",), role_names, "role", key="name"),
+        _unique(("stages",), [st.name for st in s.stages], "stage", key="name"),
+    ]
+    if s.warmup_days >= s.horizon_days:
+        checks.append((("warmup_days",),
+                       f"must be shorter than horizon_days ({s.horizon_days:g}), got "
+                       f"{s.warmup_days:g}"))
+    for ci, ch in enumerate(s.channels):
+        base: Path = ("channels", ci)
+        mix = s.segment_mix(ch)
+        if ch.segment_mix is None and len(s.segments) > 1:
+            checks.append((base, f"needs segment_mix: the scenario has segments "
+                                 f"{_names(s.segments)}"))
+        checks.append(_known_keys((*base, "segment_mix"), mix, seg_names, "segment"))
+        checks.append(_sums_to_one((*base, "segment_mix"), mix))
+        if isinstance(ch.deal_size, dict):
+            checks.append(_known_keys((*base, "deal_size"), ch.deal_size, seg_names, "segment"))
+            missing = [seg for seg in mix if seg not in ch.deal_size]
+            if missing:
+                checks.append(((*base, "deal_size"),
+                               f"has no deal size for segment(s) {_names(missing)} of the mix"))
+    win = s.win_step()
+    for si, stage in enumerate(s.stages):
+        checks.append(_unique(("stages", si, "steps"), [st.name for st in stage.steps], "step",
+                              key="name"))
+        for ki, step in enumerate(stage.steps):
+            base = ("stages", si, "steps", ki)
+            if step.role is not None and step.role not in role_names:
+                checks.append(((*base, "role"),
+                               f"unknown role '{step.role}'; allowed: {_names(role_names)} "
+                               f"or null for a pure client wait"))
+            if isinstance(step.conversion, dict):
+                checks.append(_known_keys((*base, "conversion"), step.conversion, seg_names,
+                                          "segment"))
+                missing = [seg for seg in s.segments if seg not in step.conversion]
+                if missing:
+                    checks.append(((*base, "conversion"),
+                                   f"has no conversion for segment(s) {_names(missing)}; give "
+                                   f"every segment or one number for all"))
+            if step.segments is not None:
+                checks.append(_known_keys((*base, "segments"), dict.fromkeys(step.segments),
+                                          seg_names, "segment"))
+            checks.append(_sums_to_one((*base, "loss_reasons"), step.loss_reasons))
+            if COOLED in step.loss_reasons:
+                checks.append(((*base, "loss_reasons", COOLED),
+                               f"'{COOLED}' is reserved for leads lost to waiting; choose "
+                               f"another name"))
+            if (si, ki) > win and step.conversion != 1.0:
+                checks.append(((*base, "conversion"),
+                               "steps after the winning step are after-sale work and cannot "
+                               "lose the deal; conversion must be 1"))
+            if step.wins and (si, ki) != win:
+                checks.append(((*base, "wins"), "only one step can win the deal"))
+            if stage.assignment == "owned" and step.role is None and len(stage.steps) == 1:
+                checks.append((("stages", si, "assignment"),
+                               "an owned stage needs at least one step with a role"))
+    return next((c for c in checks if c is not None), None)
+
+
+def _unique(path: Path, names: Sequence[str], what: str, key: str | None = None
+            ) -> tuple[Path, str] | None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            where = (*path, i, key) if key else (*path, i)
+            return where, f"duplicate {what} name '{name}'; {what} names must be unique"
+        seen.add(name)
+    return None
+
+
+def _known_keys(path: Path, mapping: Mapping[str, Any], allowed: set[str], what: str
+                ) -> tuple[Path, str] | None:
+    for key in mapping:
+        if key not in allowed:
+            return (*path, key), f"unknown {what} '{key}'; allowed: {_names(sorted(allowed))}"
+    return None
+
+
+def _sums_to_one(path: Path, shares: Mapping[str, float]) -> tuple[Path, str] | None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        return path, f"shares must sum to 1, they sum to {total:g}"
+    return None
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names) if names else "(none defined)"
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", type(None): "an empty document"}.get(
+        type(value), type(value).__name__)
+
+
+# -- pydantic errors → one line -------------------------------------------------------------------
+
+
+def format_path(path: Path) -> str:
+    """('stages', 2, 'steps', 0, 'role') → 'stages[2].steps[0].role'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_for(path: Path, marks: LineMarks) -> int | None:
+    for n in range(len(path), -1, -1):
+        if path[:n] in marks:
+            return marks[path[:n]]
+    return None
+
+
+def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
+    """Keep the parts of a pydantic location that exist in the data (drops union tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in _plain_loc(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict | list):
+            # a missing or unknown key: name it, then stop walking
+            if isinstance(part, str) and part not in _UNION_TAGS:
+                path.append(part)
+            node = None
+    return tuple(path)
+
+
+def _from_pydantic(exc: ValidationError, data: Any, source: str, marks: LineMarks
+                   ) -> ScenarioError:
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(err["loc"])
+    path = _data_path(loc, data)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(Scenario, loc[:-1])
+        message = f"unknown key '{loc[-1]}'; allowed: {', '.join(allowed)}"
+    elif kind == "missing":
+        message = f"missing required field '{loc[-1]}'"
+    else:
+        message = err["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        given = err.get("input")
+        if kind != "union_tag_invalid" and isinstance(given, str | int | float | bool):
+            message += f" (got {given!r})"
+    return ScenarioError(message, source=source, line=_line_for(path, marks),
+                         path=format_path(path))
+
+
+def _allowed_keys(model: Any, loc: tuple[int | str, ...]) -> list[str]:
+    """The keys a mapping at ``loc`` (relative to ``model``) may hold, by walking the types."""
+    annotation: Any = model
+    for part in _plain_loc(loc):
+        annotation = _step_into(annotation, part)
+        if annotation is None:
+            return []
+    model_cls = _as_model(annotation, None)
+    if model_cls is None:
+        return []
+    return [f.alias or name for name, f in model_cls.model_fields.items()]
+
+
+def _plain_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Drop pydantic's names of union members and validators ('function-before[...]')."""
+    return tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _as_model(annotation: Any, tag: str | int | None) -> Any:
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        members = [_unwrap(a) for a in typing.get_args(annotation)]
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        for m in models:
+            dist = m.model_fields.get("dist")
+            if tag is not None and dist is not None and dist.default == tag:
+                return m
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def _step_into(annotation: Any, part: int | str) -> Any:
+    annotation = _unwrap(annotation)
+    model = _as_model(annotation, None)
+    if model is not None:
+        field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+        return None if field is None else field.annotation
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        if isinstance(part, str) and part in _UNION_TAGS:
+            return _as_model(annotation, part)
+        for member in typing.get_args(annotation):
+            inner = _step_into(member, part)
+            if inner is not None:
+                return inner
+        return None
+    if origin in (tuple, list):
+        return typing.get_args(annotation)[0]
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    return None
+
+
+_UNION_TAGS = frozenset({"fixed", "exponential", "lognormal", "triangular", "uniform",
+                         "empirical"})

@@ -1,0 +1,63 @@
+"""The event log: flat records kept column by column, turned straight into a DataFrame."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+EVENT_KINDS = ("arrive", "enqueue", "start", "finish", "client_wait", "convert", "lose", "win")
+COLUMNS = ("time", "lead_id", "channel", "segment", "stage", "step", "event", "staff_id", "role",
+           "amount", "reason", "work_hours")
+CATEGORICAL = ("channel", "segment", "stage", "step", "event", "staff_id", "role", "reason")
+
+
+class EventLog:
+    """Append-only columnar log; one row per event, in the order events happen."""
+
+    __slots__ = ("_cols",)
+
+    def __init__(self) -> None:
+        self._cols: tuple[list[object], ...] = tuple([] for _ in COLUMNS)
+
+    def __len__(self) -> int:
+        return len(self._cols[0])
+
+    def record(self, time: float, lead_id: int, channel: str, segment: str, stage: str, step: str,
+               event: str, staff_id: str = "", role: str = "", amount: float = 0.0,
+               reason: str = "", work_hours: float = 0.0) -> None:
+        """Append one event (empty strings for columns that do not apply)."""
+        c = self._cols
+        c[0].append(time)
+        c[1].append(lead_id)
+        c[2].append(channel)
+        c[3].append(segment)
+        c[4].append(stage)
+        c[5].append(step)
+        c[6].append(event)
+        c[7].append(staff_id)
+        c[8].append(role)
+        c[9].append(amount)
+        c[10].append(reason)
+        c[11].append(work_hours)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The log as a DataFrame with float times, int lead ids and categorical labels."""
+        return frame_from_columns(dict(zip(COLUMNS, self._cols, strict=True)))
+
+
+def frame_from_columns(columns: dict[str, list[object]]) -> pd.DataFrame:
+    """Build an event DataFrame with the canonical dtypes from plain columns (also for tests)."""
+    frame = pd.DataFrame({
+        "time": pd.array(columns["time"], dtype="float64"),
+        "lead_id": pd.array(columns["lead_id"], dtype="int64"),
+        **{name: pd.Categorical([str(v) for v in columns.get(name, [""] * len(columns["time"]))])
+           for name in ("channel", "segment", "stage", "step")},
+        "event": pd.Categorical(columns["event"], categories=EVENT_KINDS),
+        **{name: pd.Categorical([str(v) for v in columns.get(name, [""] * len(columns["time"]))])
+           for name in ("staff_id", "role")},
+        "amount": pd.array(columns.get("amount", [0.0] * len(columns["time"])), dtype="float64"),
+        "reason": pd.Categorical(
+            [str(v) for v in columns.get("reason", [""] * len(columns["time"]))]),
+        "work_hours": pd.array(columns.get("work_hours", [0.0] * len(columns["time"])),
+                               dtype="float64"),
+    })
+    return frame[list(COLUMNS)]

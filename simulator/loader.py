@@ -1,0 +1,96 @@
+"""The only module that reads YAML: a scenario file → plain data with the line of every field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from simulator.config import Path, Scenario, ScenarioError
+
+MAX_FILE_BYTES = 5_000_000
+
+
+def load_scenario(path: str | FsPath) -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises:
+        ScenarioError: the file is missing, is not YAML, or does not describe a valid scenario;
+            the message names the file, the line and the field.
+    """
+    source = str(path)
+    data, marks = read_yaml(path)
+    return Scenario.from_data(data, source=source, marks=marks)
+
+
+def read_yaml(path: str | FsPath) -> tuple[Any, dict[Path, int]]:
+    """Parse a YAML file into plain data and a map from field path to 1-based line number."""
+    source = str(path)
+    p = FsPath(path)
+    if not p.exists():
+        raise ScenarioError("no such file", source=source)
+    if not p.is_file():
+        raise ScenarioError("not a file (a scenario is a .yaml file)", source=source)
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioError(f"file larger than {MAX_FILE_BYTES:,} bytes; not a scenario",
+                            source=source)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not UTF-8 text (byte {exc.start})", source=source) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read: {exc.strerror}", source=source) from None
+    return parse_yaml(text, source)
+
+
+def parse_yaml(text: str, source: str = "<scenario>") -> tuple[Any, dict[Path, int]]:
+    """Parse YAML text; see :func:`read_yaml`."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError(f"not valid YAML: {what}", source=source, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
+    if len(nodes) > 1:
+        raise ScenarioError("holds several YAML documents; a scenario is one document",
+                            source=source, line=nodes[1].start_mark.line + 1)
+    if not nodes or nodes[0] is None:
+        raise ScenarioError("the file is empty; a scenario needs name, horizon_days, channels "
+                            "and stages", source=source, line=1)
+    marks: dict[Path, int] = {}
+    try:
+        data = _construct(nodes[0], (), marks, source)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
+    return data, marks
+
+
+_constructor = yaml.SafeLoader("")  # a constructor for scalars only; holds no document
+
+
+def _construct(node: yaml.Node, path: Path, marks: dict[Path, int], source: str) -> Any:
+    marks[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        _constructor.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = _construct(key_node, (*path, "<key>"), {}, source)
+            if not isinstance(key, str | int | float | bool | dt.date):
+                raise ScenarioError("mapping keys must be plain names", source=source,
+                                    line=key_node.start_mark.line + 1)
+            if isinstance(key, bool | dt.date) or not isinstance(key, str):
+                key = str(key)
+            if key in out:
+                raise ScenarioError(f"key '{key}' appears twice", source=source,
+                                    line=key_node.start_mark.line + 1)
+            out[key] = _construct(value_node, (*path, key), marks, source)
+            marks[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*path, i), marks, source) for i, item in enumerate(node.value)]
+    return _constructor.construct_object(node, deep=True)

@@ -1,0 +1,471 @@
+"""Pure metrics: an event log (DataFrame) and its scenario → KPI tables and the bottleneck verdict.
+
+Nothing here runs the model or reads files. Conventions (see ``docs/model.md``):
+
+* Lead statistics count the leads that arrived in the measured window ``[warmup, horizon)``.
+* Time averages (WIP, queue length, utilisation) integrate over the window ``[warmup, horizon]``.
+* ``conversion`` is converted ÷ decided (converted + lost): leads still in a step at the horizon
+  have not been decided and do not count against it.
+* Waiting and cycle times are over the visits that ended (a lead still queued at the horizon has
+  no waiting time yet); ``in_progress`` counts the others.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.config import COOLED, Scenario
+
+DAY_HOURS = 24.0
+
+
+# -- visits: one row per (lead, stage, step) -------------------------------------------------------
+
+
+def step_visits(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """One row per lead and step it reached, with the moments of each event of that visit.
+
+    Columns: lead_id, stage, step, channel, segment, role, staff_id, t_enter, t_enqueue, t_start,
+    t_finish, t_decided, outcome ('convert', 'lose' or '' while in progress), reason, work_hours,
+    wait_days (queue wait, censored at the horizon), done (decided before the horizon),
+    sla_breach (queue + work took longer than the step's SLA, or has by the horizon).
+    """
+    horizon = scenario.horizon_days
+    ev = events[events["event"] != "arrive"]
+    keys = ["lead_id", "stage", "step"]
+    grouped = ev.groupby(keys, observed=True, sort=False)
+    visits = grouped.agg(t_enter=("time", "min"), channel=("channel", "first"),
+                         segment=("segment", "first"))
+    for kind, column in (("enqueue", "t_enqueue"), ("start", "t_start"), ("finish", "t_finish")):
+        rows = ev[ev["event"] == kind].set_index(keys)
+        visits[column] = rows["time"]
+        if kind == "start":
+            visits["staff_id"] = rows["staff_id"].astype(str)
+            visits["role"] = rows["role"].astype(str)
+        if kind == "finish":
+            visits["work_hours"] = rows["work_hours"]
+    decided = ev[ev["event"].isin(["convert", "lose"])].set_index(keys)
+    visits["t_decided"] = decided["time"]
+    visits["outcome"] = decided["event"].astype(str)
+    visits["reason"] = decided["reason"].astype(str)
+    enq_role = ev[ev["event"] == "enqueue"].set_index(keys)["role"].astype(str)
+    visits["role"] = visits["role"].fillna(enq_role)
+    visits = visits.reset_index()
+    visits["stage"] = visits["stage"].astype(str)
+    visits["step"] = visits["step"].astype(str)
+    for col, default in (("outcome", ""), ("reason", ""), ("staff_id", ""), ("role", ""),
+                         ("work_hours", 0.0)):
+        visits[col] = visits[col].fillna(default)
+    visits["done"] = visits["outcome"] != ""
+    queued_until = visits["t_start"].fillna(horizon)
+    visits["wait_days"] = np.where(visits["t_enqueue"].notna(),
+                                   queued_until - visits["t_enqueue"], 0.0)
+    visits["sla_breach"] = _sla_breaches(visits, scenario, horizon)
+    visits["wait_work_hours"] = 0.0
+    for role in scenario.roles:
+        at = (visits["role"] == role.name) & visits["t_enqueue"].notna()
+        if at.any():
+            clock = scenario.work_calendar(role.name).work_clock
+            visits.loc[at, "wait_work_hours"] = (
+                clock(queued_until[at].to_numpy(dtype=np.float64))
+                - clock(visits.loc[at, "t_enqueue"].to_numpy(dtype=np.float64)))
+    return visits
+
+
+def _lead_table(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per lead: arrival, channel, segment, amount, won time, lost."""
+    arrive = events[events["event"] == "arrive"].set_index("lead_id")
+    leads = pd.DataFrame({
+        "t_arrive": arrive["time"],
+        "channel": arrive["channel"].astype(str),
+        "segment": arrive["segment"].astype(str),
+        "amount": arrive["amount"],
+    })
+    leads["t_won"] = events[events["event"] == "win"].set_index("lead_id")["time"]
+    lose = events[events["event"] == "lose"].set_index("lead_id")
+    leads["t_lost"] = lose["time"]
+    leads["lost_reason"] = lose["reason"].astype(str)
+    return leads
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def _quantiles(values: pd.Series) -> tuple[float, float, float]:
+    if values.empty:
+        return (math.nan, math.nan, math.nan)
+    arr = values.to_numpy(dtype=np.float64)
+    return (float(arr.mean()), float(np.median(arr)), float(np.quantile(arr, 0.9)))
+
+
+def _sla_breaches(visits: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.Series:
+    """Per visit: did the staff part (queue + work) take longer than the step's SLA?"""
+    sla = {(st.name, sp.name): sp.sla_days for st in scenario.stages for sp in st.steps}
+    limit = np.array([sla.get(k) or np.inf for k in zip(visits["stage"], visits["step"],
+                                                        strict=True)], dtype=np.float64)
+    began = visits["t_enqueue"].fillna(visits["t_enter"])
+    with_staff = visits["t_start"].notna() | visits["t_enqueue"].notna()
+    unfinished_until = np.where(with_staff, horizon, visits["t_enter"])
+    ended = visits["t_finish"].where(visits["t_finish"].notna(), unfinished_until)
+    return pd.Series((ended - began).to_numpy() > limit, index=visits.index)
+
+
+def step_table(visits: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per stage and step: entered, converted, lost, conversion, waits, cycle times, SLA."""
+    rows = []
+    for stage in scenario.stages:
+        for step in stage.steps:
+            v = visits[(visits["stage"] == stage.name) & (visits["step"] == step.name)]
+            rows.append(_flow_row(v, {"stage": stage.name, "step": step.name,
+                                      "role": step.role or ""},
+                                  v["wait_days"][v["t_start"].notna()],
+                                  (v["t_decided"] - v["t_enter"])[v["done"]],
+                                  int(v["sla_breach"].sum())))
+    return pd.DataFrame(rows)
+
+
+def _flow_row(v: pd.DataFrame, head: dict[str, Any], waits: pd.Series, cycles: pd.Series,
+              sla_breaches: int) -> dict[str, Any]:
+    converted = int((v["outcome"] == "convert").sum())
+    lost = int((v["outcome"] == "lose").sum())
+    wait = _quantiles(waits)
+    cycle = _quantiles(cycles)
+    return {
+        **head,
+        "entered": len(v),
+        "converted": converted,
+        "lost": lost,
+        "lost_cooled": int(((v["outcome"] == "lose") & (v["reason"] == COOLED)).sum()),
+        "in_progress": len(v) - converted - lost,
+        "conversion": converted / (converted + lost) if converted + lost else math.nan,
+        "wait_days_mean": wait[0], "wait_days_median": wait[1], "wait_days_p90": wait[2],
+        "cycle_days_mean": cycle[0], "cycle_days_median": cycle[1], "cycle_days_p90": cycle[2],
+        "sla_breaches": sla_breaches,
+    }
+
+
+def stage_visits(visits: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """One row per lead and stage: entry, exit, outcome of the stage, queue wait in it."""
+    visits = visits.assign(is_convert=visits["outcome"] == "convert",
+                           is_lose=visits["outcome"] == "lose",
+                           is_cooled=(visits["outcome"] == "lose") & (visits["reason"] == COOLED))
+    g = visits.groupby(["lead_id", "stage"], sort=False)
+    stages = g.agg(segment=("segment", "first"), t_enter=("t_enter", "min"),
+                   t_last=("t_decided", "max"), n_convert=("is_convert", "sum"),
+                   lost=("is_lose", "any"), cooled=("is_cooled", "any"),
+                   wait_days=("wait_days", "sum"), sla_breaches=("sla_breach", "sum")).reset_index()
+    applicable = {(st.name, seg): sum(scenario.step_applies(sp, seg) for sp in st.steps)
+                  for st in scenario.stages for seg in scenario.segments}
+    need = np.array([applicable[k] for k in zip(stages["stage"], stages["segment"], strict=True)])
+    stages["converted"] = stages["n_convert"].to_numpy() >= need
+    stages["done"] = stages["converted"] | stages["lost"]
+    stages["t_exit"] = stages["t_last"].where(stages["done"], np.inf)
+    return stages
+
+
+def stage_table(stage_rows: pd.DataFrame, present: pd.DataFrame, scenario: Scenario,
+                window: tuple[float, float]) -> pd.DataFrame:
+    """Per stage: entered, converted, lost, conversion, waits, cycle times, WIP, SLA breaches.
+
+    ``stage_rows`` are the counted leads' stage visits; ``present`` all stage visits, for the
+    time-average work in progress over the window (leads that arrived during a warm-up are
+    still in the department after it).
+    """
+    start, end = window
+    span = end - start
+    rows = []
+    for stage in scenario.stages:
+        s = stage_rows[stage_rows["stage"] == stage.name]
+        done = s[s["done"]]
+        converted, lost = int(s["converted"].sum()), int(s["lost"].sum())
+        wait = _quantiles(done["wait_days"])
+        cycle = _quantiles(done["t_exit"] - done["t_enter"])
+        p = present[present["stage"] == stage.name]
+        inside = (p["t_exit"].clip(upper=end) - p["t_enter"].clip(lower=start)).clip(lower=0)
+        cycle_total = float((done["t_exit"] - done["t_enter"]).sum())
+        rows.append({
+            "stage": stage.name,
+            "entered": len(s),
+            "converted": converted,
+            "lost": lost,
+            "lost_cooled": int(s["cooled"].sum()),
+            "in_progress": len(s) - converted - lost,
+            "conversion": converted / (converted + lost) if converted + lost else math.nan,
+            "wait_days_mean": wait[0], "wait_days_median": wait[1], "wait_days_p90": wait[2],
+            "cycle_days_mean": cycle[0], "cycle_days_median": cycle[1], "cycle_days_p90": cycle[2],
+            "wait_share": float(done["wait_days"].sum()) / cycle_total if cycle_total > 0 else 0.0,
+            "wip_mean": float(inside.sum()) / span if span > 0 else math.nan,
+            "sla_breaches": int(s["sla_breaches"].sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
+                window: tuple[float, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per role and per person: busy and available working hours, utilisation, queue length."""
+    start, end = window
+    span = end - start
+    worked = visits[visits["t_start"].notna()]
+    people_rows = []
+    role_rows = []
+    for role in scenario.roles:
+        cal = scenario.work_calendar(role.name)
+        available = cal.work_hours_between(start, end)
+        w = worked[worked["role"] == role.name]
+        finish = w["t_finish"].fillna(end).to_numpy(dtype=np.float64)
+        began = w["t_start"].to_numpy(dtype=np.float64)
+        busy = (cal.work_clock(np.clip(finish, start, end))
+                - cal.work_clock(np.clip(began, start, end)))
+        busy_by_person = pd.Series(busy, index=w["staff_id"].to_numpy()).groupby(level=0).sum()
+        tasks_by_person = w.groupby("staff_id").size()
+        members = staff[staff["role"] == role.name]
+        for staff_id, speed in zip(members["staff_id"], members["speed"], strict=True):
+            hours = float(busy_by_person.get(staff_id, 0.0))
+            people_rows.append({
+                "staff_id": staff_id, "role": role.name, "speed": float(speed),
+                "tasks": int(tasks_by_person.get(staff_id, 0)),
+                "busy_hours": hours, "available_hours": available,
+                "utilization": hours / available if available > 0 else math.nan,
+            })
+        queued = visits[(visits["role"] == role.name) & visits["t_enqueue"].notna()]
+        q_end = queued["t_start"].fillna(end).clip(upper=end)
+        q_start = queued["t_enqueue"].clip(lower=start)
+        queue_days = float((q_end - q_start).clip(lower=0).sum())
+        total_available = available * role.headcount
+        role_rows.append({
+            "role": role.name, "headcount": role.headcount,
+            "busy_hours": float(busy.sum()), "available_hours": total_available,
+            "utilization": float(busy.sum()) / total_available if total_available > 0 else math.nan,
+            "queue_mean": queue_days / span if span > 0 else math.nan,
+            "salary_per_month": role.salary_per_month,
+        })
+    return pd.DataFrame(role_rows), pd.DataFrame(people_rows)
+
+
+def loss_table(visits: pd.DataFrame) -> pd.DataFrame:
+    """Leads lost per stage, step and reason."""
+    lost = visits[visits["outcome"] == "lose"]
+    table = lost.groupby(["stage", "step", "reason"], sort=False).size().rename("lost")
+    return table.reset_index()
+
+
+def channel_table(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per channel: leads, lead cost, won deals, revenue, cost per won deal, conversion."""
+    rows = []
+    for channel in scenario.channels:
+        c = leads[leads["channel"] == channel.name]
+        won = c["t_won"].notna()
+        cost = len(c) * channel.cost_per_lead
+        revenue = float(c.loc[won, "amount"].sum())
+        n_won = int(won.sum())
+        rows.append({
+            "channel": channel.name, "leads": len(c), "cost": cost, "won": n_won,
+            "revenue": revenue,
+            "cost_per_won": cost / n_won if n_won else math.nan,
+            "conversion": n_won / len(c) if len(c) else math.nan,
+            "revenue_per_cost": revenue / cost if cost else math.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def monthly_revenue(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Won deals and revenue by calendar month of the win."""
+    won = leads[leads["t_won"].notna()]
+    start = pd.Timestamp(scenario.calendar.start_date)
+    months = (start + pd.to_timedelta(won["t_won"], unit="D")).dt.strftime("%Y-%m")
+    table = won.groupby(months.to_numpy()).agg(won=("amount", "size"), revenue=("amount", "sum"))
+    table.index.name = "month"
+    return table.reset_index()
+
+
+def overall(leads: pd.DataFrame) -> dict[str, Any]:
+    """Lead accounting and headline figures; generated = won + lost + in progress exactly."""
+    won = leads["t_won"].notna()
+    lost = leads["t_lost"].notna() & ~won
+    n = len(leads)
+    revenue = float(leads.loc[won, "amount"].sum())
+    cycle = (leads["t_won"] - leads["t_arrive"])[won]
+    return {
+        "generated": n,
+        "won": int(won.sum()),
+        "lost": int(lost.sum()),
+        "in_progress": int(n - won.sum() - lost.sum()),
+        "revenue": revenue,
+        "average_deal": revenue / int(won.sum()) if won.any() else math.nan,
+        "lead_to_deal": int(won.sum()) / n if n else math.nan,
+        "lead_to_cash_days_median": float(cycle.median()) if won.any() else math.nan,
+    }
+
+
+# -- bottleneck ---------------------------------------------------------------------------------
+
+# A stage is only called a capacity bottleneck when leads wait there in earnest: on average at
+# least two working hours for staff, or its staff are busy 85% of their time.
+MIN_WAIT_WORK_HOURS = 2.0
+HIGH_UTILIZATION = 0.85
+
+
+def _queued_work_hours(visits: pd.DataFrame, scenario: Scenario, window: tuple[float, float]
+                       ) -> float:
+    """Working hours (of the role waited for) that leads spent queued inside the window."""
+    start, end = window
+    total = 0.0
+    queued = visits[visits["t_enqueue"].notna()]
+    for role, q in queued.groupby("role"):
+        clock = scenario.work_calendar(str(role)).work_clock
+        began = q["t_enqueue"].clip(lower=start, upper=end).to_numpy(dtype=np.float64)
+        ended = q["t_start"].fillna(end).clip(lower=start, upper=end).to_numpy(dtype=np.float64)
+        total += float((clock(ended) - clock(began)).sum())
+    return total
+
+
+def queue_trend(visits: pd.DataFrame, stage: str, window: tuple[float, float]) -> float:
+    """Slope of the number of leads queued in a stage, sampled daily, in leads per 30 days."""
+    start, end = window
+    v = visits[(visits["stage"] == stage) & visits["t_enqueue"].notna()]
+    days = np.arange(math.ceil(start), math.floor(end) + 1, dtype=np.float64)
+    if len(days) < 3 or v.empty:
+        return 0.0
+    enq = np.sort(v["t_enqueue"].to_numpy(dtype=np.float64))
+    sta = np.sort(v["t_start"].dropna().to_numpy(dtype=np.float64))
+    queued = np.searchsorted(enq, days, side="right") - np.searchsorted(sta, days, side="right")
+    slope = np.polyfit(days, queued.astype(np.float64), 1)[0]
+    return float(slope * 30)
+
+
+def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
+               scenario: Scenario, window: tuple[float, float]) -> dict[str, Any]:
+    """The constraining stage and role, with the evidence. Method: ``docs/model.md``.
+
+    Capacity: the staffed stage where most lead-days are spent queuing for staff (the time-average
+    number of leads waiting there), if leads there wait at least ``MIN_WAIT_DAYS`` on average or
+    its role is busy ``HIGH_UTILIZATION`` of the time. Otherwise nothing queues in earnest and the
+    department is limited by its lead flow and conversion: the verdict names the stage that loses
+    the largest share of the leads entering it.
+    """
+    util = dict(zip(roles["role"], roles["utilization"], strict=True)) if len(roles) else {}
+    evidence_rows = []
+    for stage in scenario.stages:
+        v = visits[visits["stage"] == stage.name]
+        hours = v.groupby("role")["work_hours"].sum()
+        hours = hours[hours.index != ""]
+        role = str(hours.idxmax()) if len(hours) else next(
+            (sp.role for sp in stage.steps if sp.role), None)
+        if role is None:
+            continue
+        queued_hours = _queued_work_hours(v, scenario, window)
+        started = v[v["t_start"].notna() & v["t_enqueue"].notna()]
+        row = stages[stages["stage"] == stage.name].iloc[0].to_dict()
+        evidence_rows.append({
+            "stage": stage.name, "role": role,
+            "utilization": float(util.get(role, math.nan)),
+            "queued_work_hours": queued_hours,
+            "queue_mean": float(roles.loc[roles["role"] == role, "queue_mean"].iloc[0]),
+            "wait_days_mean": float(row["wait_days_mean"]) if not math.isnan(
+                row["wait_days_mean"]) else 0.0,
+            "wait_work_hours_mean": float(started["wait_work_hours"].mean())
+            if len(started) else 0.0,
+            "wait_share": float(row["wait_share"]),
+            "lost_cooled": int(row["lost_cooled"]),
+            "queue_trend_per_30d": queue_trend(visits, stage.name, window),
+        })
+    if not evidence_rows:
+        return {"stage": None, "role": None, "kind": "none", "evidence": {},
+                "verdict": "No stage has staff: nothing can queue."}
+    ev = pd.DataFrame(evidence_rows)
+    top = ev.sort_values(["queued_work_hours", "utilization"], ascending=False).iloc[0]
+    if top["wait_work_hours_mean"] >= MIN_WAIT_WORK_HOURS \
+            or top["utilization"] >= HIGH_UTILIZATION:
+        evidence = {k: _plain(top[k]) for k in ev.columns if k not in ("stage", "role")}
+        return {"stage": top["stage"], "role": top["role"], "kind": "capacity",
+                "evidence": evidence, "verdict": _capacity_sentence(top)}
+    decided = stages[(stages["converted"] + stages["lost"]) > 0]
+    worst = decided.assign(loss=1 - decided["conversion"]).sort_values("loss",
+                                                                       ascending=False).iloc[0]
+    role = next((sp.role for st in scenario.stages if st.name == worst["stage"]
+                 for sp in st.steps if sp.role), None)
+    best = ev.sort_values("utilization", ascending=False).iloc[0]
+    evidence = {"conversion": float(worst["conversion"]),
+                "lost": int(worst["lost"]),
+                "max_utilization": float(best["utilization"]),
+                "max_utilization_role": str(best["role"]),
+                "wait_work_hours_mean": float(top["wait_work_hours_mean"])}
+    return {"stage": str(worst["stage"]), "role": role, "kind": "conversion",
+            "evidence": evidence,
+            "verdict": (f"No capacity bottleneck: nobody is busier than "
+                        f"{best['utilization']:.0%} ({best['role']}) and leads wait at most "
+                        f"{top['wait_work_hours_mean']:.1f} working hours for staff. The "
+                        f"department is limited by lead flow and conversion; the biggest "
+                        f"leak is {worst['stage']}, which loses "
+                        f"{1 - worst['conversion']:.0%} of the leads it decides.")}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _capacity_sentence(top: pd.Series) -> str:
+    trend = top["queue_trend_per_30d"]
+    if trend > 1:
+        trend_text = f"the queue is growing by {trend:.1f} leads a month"
+    elif trend < -1:
+        trend_text = f"the queue is shrinking by {-trend:.1f} leads a month"
+    else:
+        trend_text = "the queue is stable"
+    return (f"Bottleneck: {top['stage']} ({top['role']}). {top['role'].capitalize()} staff are "
+            f"busy {top['utilization']:.0%} of their working time; leads wait "
+            f"{top['wait_days_mean']:.1f} days on average for them "
+            f"({top['wait_work_hours_mean']:.1f} working hours, {top['wait_share']:.0%} of the "
+            f"stage's cycle time), {top['queue_mean']:.1f} leads queue on average, "
+            f"{int(top['lost_cooled'])} went cold while queued, and {trend_text}.")
+
+
+# -- everything for one run ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """All tables of one run."""
+
+    overall: dict[str, Any]
+    stages: pd.DataFrame
+    steps: pd.DataFrame
+    losses: pd.DataFrame
+    roles: pd.DataFrame
+    people: pd.DataFrame
+    channels: pd.DataFrame
+    monthly: pd.DataFrame
+    bottleneck: dict[str, Any]
+    window: tuple[float, float] = field(default=(0.0, 0.0))
+
+
+def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> RunMetrics:
+    """Every table of one run, over the window ``[warmup_days, horizon_days]``."""
+    window = (scenario.warmup_days, scenario.horizon_days)
+    leads = _lead_table(events)
+    counted = leads[leads["t_arrive"] >= window[0]]
+    all_visits = step_visits(events, scenario)
+    all_stage_rows = stage_visits(all_visits, scenario)
+    is_counted = all_visits["lead_id"].isin(counted.index)
+    visits = all_visits[is_counted]
+    stage_rows = all_stage_rows[all_stage_rows["lead_id"].isin(counted.index)]
+    stages = stage_table(stage_rows, all_stage_rows, scenario, window)
+    # time averages (utilisation, queues) cover every lead present in the window
+    roles, people = role_tables(all_visits, staff, scenario, window)
+    return RunMetrics(
+        overall=overall(counted),
+        stages=stages,
+        steps=step_table(visits, scenario),
+        losses=loss_table(visits),
+        roles=roles,
+        people=people,
+        channels=channel_table(counted, scenario),
+        monthly=monthly_revenue(counted, scenario),
+        bottleneck=bottleneck(stages, roles, all_visits, scenario, window),
+        window=window,
+    )

@@ -1,0 +1,171 @@
+"""Combine the metrics of one or more replications into the run's summary and tables (pure).
+
+With R > 1 replications every number is the mean over replications, and each numeric field
+``x`` gets ``x_ci95 = [low, high]`` beside it in ``summary.json`` (and ``x_ci95_low`` /
+``x_ci95_high`` columns in the CSV tables): a 95% Student-t confidence interval for the mean.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.config import Scenario
+from simulator.metrics import RunMetrics
+
+# two-sided 95% Student t quantiles t(0.975, df) for df = 1..30
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+         2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+         2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423)
+
+
+def t_critical(df: int) -> float:
+    """t(0.975, df): exact table to 30, then the standard 1/df interpolation towards 1.95996."""
+    if df < 1:
+        return math.nan
+    if df <= 30:
+        return _T975[df - 1]
+    z = 1.959964
+    return z + (_T975[-1] - z) * 30 / df
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float, float]:
+    """Mean and 95% CI bounds of independent replications (NaNs ignored)."""
+    arr = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
+    if len(arr) == 0:
+        return (math.nan, math.nan, math.nan)
+    mean = float(arr.mean())
+    if len(arr) < 2:
+        return (mean, math.nan, math.nan)
+    half = t_critical(len(arr) - 1) * float(arr.std(ddof=1)) / math.sqrt(len(arr))
+    return (mean, mean - half, mean + half)
+
+
+def aggregate_table(tables: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
+    """Mean of each numeric column by ``keys`` over replications, with CI columns when R > 1.
+
+    Rows missing from a replication (a loss reason that did not occur) count as zero there.
+    """
+    if len(tables) == 1:
+        return tables[0].reset_index(drop=True)
+    stacked = pd.concat([t.assign(_rep=i) for i, t in enumerate(tables)], ignore_index=True)
+    numeric = [c for c in stacked.columns
+               if c not in (*keys, "_rep") and pd.api.types.is_numeric_dtype(stacked[c])]
+    order = stacked.drop_duplicates(list(keys))[list(keys)]
+    full = order.merge(pd.DataFrame({"_rep": range(len(tables))}), how="cross")
+    counts_like = [c for c in numeric if c not in _MEAN_ONLY]
+    stacked = full.merge(stacked, on=[*keys, "_rep"], how="left")
+    stacked[counts_like] = stacked[counts_like].fillna(0)
+    out = order.reset_index(drop=True).copy()
+    grouped = stacked.groupby(list(keys), sort=False)
+    for column in numeric:
+        stats = grouped[column].apply(lambda s: mean_ci(s.tolist()))
+        stats = stats.reindex(pd.MultiIndex.from_frame(order) if len(keys) > 1 else order[keys[0]])
+        out[column] = [s[0] for s in stats]
+        out[f"{column}_ci95_low"] = [s[1] for s in stats]
+        out[f"{column}_ci95_high"] = [s[2] for s in stats]
+    return out
+
+
+# quantities that are not counts: a replication where they are undefined is left out
+_MEAN_ONLY = frozenset({
+    "conversion", "wait_days_mean", "wait_days_median", "wait_days_p90", "cycle_days_mean",
+    "cycle_days_median", "cycle_days_p90", "wait_share", "utilization", "speed",
+    "cost_per_won", "revenue_per_cost",
+})
+
+
+def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[str, Any]:
+    """The ``summary.json`` document (contract in ``docs/outputs.md``)."""
+    n = len(runs)
+    lead_fields = ("generated", "won", "lost", "in_progress")
+    doc: dict[str, Any] = {
+        "scenario": scenario.name,
+        "seed": seed,
+        "replications": n,
+        "horizon_days": scenario.horizon_days,
+        "warmup_days": scenario.warmup_days,
+        "currency": scenario.currency,
+        "leads": _numbers({f: [r.overall[f] for r in runs] for f in lead_fields}),
+    }
+    doc.update(_numbers({f: [r.overall[f] for r in runs]
+                         for f in ("revenue", "average_deal", "lead_to_deal",
+                                   "lead_to_cash_days_median")}))
+    stage_fields = ("entered", "converted", "lost", "lost_cooled", "in_progress", "conversion",
+                    "wait_days_mean", "cycle_days_mean", "wip_mean", "sla_breaches")
+    doc["stages"] = [
+        {"name": stage.name,
+         **_numbers({f: [_py(r.stages.iloc[i][f]) for r in runs] for f in stage_fields})}
+        for i, stage in enumerate(scenario.stages)
+    ]
+    doc["roles"] = [
+        {"name": role.name, "headcount": role.headcount,
+         **_numbers({f: [_py(r.roles.iloc[i][f]) for r in runs]
+                     for f in ("utilization", "queue_mean")})}
+        for i, role in enumerate(scenario.roles)
+    ]
+    doc["bottleneck"] = _bottleneck(runs)
+    return doc
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _numbers(series: dict[str, list[float]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, values in series.items():
+        if len(values) == 1:
+            out[name] = _json_number(values[0])
+            continue
+        mean, low, high = mean_ci(values)
+        out[name] = _json_number(mean)
+        out[f"{name}_ci95"] = [_json_number(low), _json_number(high)]
+    return out
+
+
+def _json_number(value: float) -> float | int | None:
+    if isinstance(value, int | np.integer):
+        return int(value)
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return round(value, 6)
+
+
+def _bottleneck(runs: Sequence[RunMetrics]) -> dict[str, Any]:
+    """The verdict of one run; over replications the most frequent one, with its agreement."""
+    if len(runs) == 1:
+        b = runs[0].bottleneck
+        return {"stage": b["stage"], "role": b["role"], "kind": b["kind"],
+                "evidence": {k: _json_value(v) for k, v in b["evidence"].items()},
+                "verdict": b["verdict"]}
+    votes = Counter((r.bottleneck["stage"], r.bottleneck["role"], r.bottleneck["kind"])
+                    for r in runs)
+    (stage, role, kind), count = votes.most_common(1)[0]
+    agreeing = [r.bottleneck for r in runs
+                if (r.bottleneck["stage"], r.bottleneck["role"], r.bottleneck["kind"])
+                == (stage, role, kind)]
+    evidence: dict[str, Any] = {}
+    for key, value in agreeing[0]["evidence"].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            evidence.update(_numbers({key: [float(b["evidence"][key]) for b in agreeing]}))
+        else:
+            evidence[key] = _json_value(value)
+    return {"stage": stage, "role": role, "kind": kind, "evidence": evidence,
+            "agreement": round(count / len(runs), 6),
+            "verdict": f"{agreeing[0]['verdict']} (the verdict of {count} of {len(runs)} "
+                       f"replications; figures from the first)"}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int | float | np.integer | np.floating):
+        return _json_number(float(value)) if isinstance(value, float | np.floating) else int(value)
+    return value
