@@ -31,6 +31,12 @@ from simulator.runner import replicate
 from simulator.summary import aggregate_table, summary
 
 DEFAULT_SCENARIO = Path("scenarios/b2b_baseline.yaml")
+_REPO_DEFAULT = Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+
+
+def _default_scenario() -> Path:
+    """The default scenario: ./scenarios/… if present, else the one beside the package."""
+    return DEFAULT_SCENARIO if DEFAULT_SCENARIO.exists() else _REPO_DEFAULT
 
 app = typer.Typer(
     name="salesim",
@@ -72,8 +78,9 @@ def _override(scenario: Scenario, path: Path, seed: int | None, days: float | No
 
 @app.command()
 def run(
-    scenario_path: Annotated[Path, typer.Argument(
-        metavar="[SCENARIO]", help="Scenario YAML file.", show_default=False)] = DEFAULT_SCENARIO,
+    scenario_path: Annotated[Path | None, typer.Argument(
+        metavar="[SCENARIO]", help="Scenario YAML file (default: scenarios/b2b_baseline.yaml).",
+        show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
     days: Annotated[float | None, typer.Option(help="Simulated calendar days (default: the "
                                                      "scenario's horizon_days).")] = None,
@@ -88,6 +95,7 @@ def run(
                                         "folder.")] = False,
 ) -> None:
     """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
+    scenario_path = scenario_path or _default_scenario()
     scenario = _load(scenario_path, seed, days)
     target = out_dir or _default_out(scenario.name)
     try:

@@ -226,15 +226,18 @@ class SalesModel:
         scenario: a validated scenario.
         seed: root seed (defaults to the scenario's).
         replication: replication number; 0 is the plain run.
+        leads: the leads to simulate instead of drawing them from the channels (for exercises
+            and tests that need a lead at an exact moment).
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, replication: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int | None = None, replication: int = 0,
+                 leads: Leads | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
         self.log = EventLog()
-        self.leads = draw_leads(scenario, self.streams)
+        self.leads = draw_leads(scenario, self.streams) if leads is None else leads
         draws = draw_steps(scenario, self.streams, len(self.leads))
         self.pools = {role.name: RolePool(self.env, role.name, self._hire(role.name))
                       for role in scenario.roles}
