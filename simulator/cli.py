@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
 from simulator.loader import load_scenario
 from simulator.output import (
@@ -280,15 +281,7 @@ def schema() -> None:
     sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
 
 
-def _register_optional() -> None:
-    try:
-        from simulator.cli_plan import register
-    except ImportError:  # pragma: no cover - the plan commands are optional while they land
-        return
-    register(app)
-
-
-_register_optional()
+register_plan_commands(app)
 
 
 def main() -> None:

@@ -1,0 +1,375 @@
+"""``salesim plan``: the sales-plan decomposition sub-command (see ``docs/plans.md``).
+
+The lead wires it into the main CLI with :func:`register`. Every user error prints one line
+``error: ...`` on stderr and exits with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperCommand
+
+from simulator.plans import (
+    DEPARTMENT,
+    POLICIES,
+    Decomposition,
+    Manager,
+    PlanError,
+    PlanRow,
+    RollupPeriod,
+    RollupRow,
+    decompose,
+    explain,
+    month_days,
+    parse_weekdays,
+    rollup,
+)
+
+__all__ = ["plan_app", "register"]
+
+EXIT_USAGE = 2
+_ROLLUPS: dict[str, RollupPeriod] = {"week": "week", "month": "month", "quarter": "quarter"}
+
+
+def _usage_error_type() -> type[Exception]:
+    """The CLI library's ``UsageError`` (typer exports only its subclass ``BadParameter``)."""
+    for klass in typer.BadParameter.__mro__:
+        if klass.__name__ == "UsageError":
+            return klass
+    return typer.BadParameter  # pragma: no cover - every typer/click version has UsageError
+
+
+_USAGE_ERROR = _usage_error_type()
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=EXIT_USAGE)
+
+
+class _OneLineErrors(TyperCommand):
+    """A command whose parse errors (bad values, unknown options) print one line, exit 2."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _USAGE_ERROR as exc:
+            format_message = getattr(exc, "format_message", None)
+            text = format_message() if callable(format_message) else str(exc)
+            _fail(" ".join(str(text).split()))
+
+
+plan_app = typer.Typer(
+    help="Sales-plan decomposition: exact daily targets for the department and each manager.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``plan`` sub-app to the main CLI.
+
+    Args:
+        app: The main typer application.
+    """
+    app.add_typer(plan_app, name="plan")
+
+
+def _decimal(text: str, option: str) -> Decimal:
+    cleaned = text.strip().replace("_", "").replace(" ", "").replace("\u00a0", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise PlanError(f"{option} must be a number, not {text!r}") from None
+    if not value.is_finite():
+        raise PlanError(f"{option} must be a finite number, not {text!r}")
+    return value
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanError(f"{option} must be a date like 2026-12-31, not {text!r}") from None
+
+
+def _managers(spec: str, weights: str | None) -> list[Manager]:
+    """``4`` → M1..M4; ``Anna,Boris`` → named managers; ``weights`` like ``2,1,1``."""
+    text = spec.strip()
+    if text.lstrip("-").isdigit():
+        count = int(text)
+        if count < 1:
+            raise PlanError(f"no managers: need at least one, got {count}")
+        names = [f"M{i}" for i in range(1, count + 1)]
+    else:
+        names = [name.strip() for name in text.split(",")]
+        if not any(names):
+            raise PlanError("no managers: need at least one")
+        if not all(names):
+            raise PlanError(f"--managers has an empty name in {spec!r}")
+    if weights is None:
+        return [Manager(name) for name in names]
+    values = [_decimal(w, "--weights") for w in weights.split(",")]
+    if len(values) != len(names):
+        raise PlanError(f"--weights gives {len(values)} weights for {len(names)} managers")
+    return [Manager(name, weight=w) for name, w in zip(names, values, strict=True)]
+
+
+def _days(
+    days: int | None, month: str | None, weekdays: str | None, holidays: list[str]
+) -> list[dt.date] | int:
+    if days is not None and month is not None:
+        raise PlanError("give --days or --month, not both")
+    if days is None and month is None:
+        raise PlanError("give --days N or --month YYYY-MM")
+    if days is not None:
+        if weekdays is not None or holidays:
+            raise PlanError("--weekdays and --holiday only apply with --month")
+        if days < 1:
+            raise PlanError(f"no working days: need at least one, got {days}")
+        return days
+    assert month is not None
+    week = parse_weekdays(weekdays if weekdays is not None else "mon,tue,wed,thu,fri")
+    off = [_date(h, "--holiday") for h in holidays]
+    dates = month_days(month, week, off)
+    if not dates:
+        raise PlanError(f"no working days in {month} with those weekdays and holidays")
+    return dates
+
+
+def _fmt(value: Decimal | None, places: int) -> str:
+    return "" if value is None else f"{value:,.{places}f}"
+
+
+def _places(quantum: Decimal) -> int:
+    exponent = quantum.normalize().as_tuple().exponent
+    return max(2, -exponent) if isinstance(exponent, int) else 2
+
+
+def _day_tables(result: Decomposition, console: Console) -> list[Table]:
+    """The daily table; split into department + manager tables if it is too wide."""
+    places = _places(result.quantum)
+    title = (
+        f"Plan {result.plan:,.{places}f} · {len(result.days)} working days · policy {result.policy}"
+    )
+    by_day: dict[int, dict[str, PlanRow]] = {}
+    for row in result.rows:
+        by_day.setdefault(row.day, {})[row.who] = row
+
+    def build(title: str, department: bool, managers: list[Manager]) -> Table:
+        table = Table(title=title, box=box.SIMPLE_HEAD)
+        table.add_column("Day", no_wrap=True)
+        if department:
+            for name in ("Plan", "Actual", "Gap", "Target"):
+                table.add_column(name, justify="right", no_wrap=True)
+        for manager in managers:
+            table.add_column(manager.name, justify="right", no_wrap=True)
+        for day in result.days:
+            rows = by_day[day.number]
+            dept = rows[DEPARTMENT]
+            cells = [f"{dept.label} ▸" if dept.status == "next" else dept.label]
+            if department:
+                cells += [
+                    _fmt(dept.plan, places),
+                    _fmt(dept.actual, places),
+                    _fmt(dept.gap, places),
+                    _fmt(dept.target, places),
+                ]
+            for manager in managers:
+                row = rows[manager.name]
+                cells.append(_fmt(row.target, places) if row.working else "off")
+            status = dept.status
+            table.add_row(*cells, style="bold" if status == "next" else None)
+        return table
+
+    def fits(table: Table) -> bool:
+        return _fits(console, table)
+
+    staff = list(result.managers)
+    combined = build(title, True, staff)
+    if fits(combined):
+        return [combined]
+    tables = [build(f"{title} · department", True, [])]
+    chunk: list[Manager] = []
+    for manager in staff:
+        if chunk and not fits(build("", False, [*chunk, manager])):
+            tables.append(build("Targets per manager", False, chunk))
+            chunk = []
+        chunk.append(manager)
+    tables.append(build("Targets per manager", False, chunk))
+    return tables
+
+
+def _fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` fits the console at its natural width (no cell cut short)."""
+    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    return natural <= console.width
+
+
+def _rollup_tables(rows: tuple[RollupRow, ...], period: str, places: int) -> list[Table]:
+    """The roll-up: one table for the department, one for the managers."""
+    dept = Table(title=f"Department by {period}", box=box.SIMPLE_HEAD)
+    dept.add_column("Period", no_wrap=True)
+    for name in ("Days", "Plan", "Actual", "Target", "Gap"):
+        dept.add_column(name, justify="right", no_wrap=True)
+    staff = Table(title=f"Managers by {period}", box=box.SIMPLE_HEAD)
+    staff.add_column("Period", no_wrap=True)
+    staff.add_column("Who", no_wrap=True)
+    for name in ("Days", "Plan", "Target"):
+        staff.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        if row.who == DEPARTMENT:
+            dept.add_row(
+                row.period,
+                str(row.days),
+                _fmt(row.plan, places),
+                _fmt(row.actual, places),
+                _fmt(row.target, places),
+                _fmt(row.gap, places),
+            )
+        else:
+            staff.add_row(
+                row.period,
+                row.who,
+                str(row.days),
+                _fmt(row.plan, places),
+                _fmt(row.target, places),
+            )
+    return [dept, staff]
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_csv(result: Decomposition, path: Path, force: bool) -> None:
+    """Write the long table to ``path`` atomically (temp file in the same folder, then replace)."""
+    if path.exists() and not force:
+        raise PlanError(f"{path} already exists (use --force to overwrite)")
+    if path.is_dir():
+        raise PlanError(f"{path} is a directory")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlanError(f"folder {folder} does not exist")
+    frame = result.to_frame()
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(list(frame.columns))
+            for record in frame.itertuples(index=False, name=None):
+                writer.writerow([_csv_cell(value) for value in record])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+@plan_app.command("decompose", cls=_OneLineErrors)
+def decompose_command(
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Period plan amount, e.g. 1000000.")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Number of working days (labelled 1..N).")
+    ] = None,
+    managers: Annotated[
+        str | None,
+        typer.Option("--managers", help="Number of managers (M1, M2…) or names: Anna,Boris."),
+    ] = None,
+    actual: Annotated[
+        list[str] | None,
+        typer.Option("--actual", help="Department's actual sales for day 1, 2, … (repeat)."),
+    ] = None,
+    policy: Annotated[
+        str, typer.Option("--policy", help=f"Carry-over policy: {' | '.join(POLICIES)}.")
+    ] = "next_day",
+    month: Annotated[
+        str | None, typer.Option("--month", help="Calendar month YYYY-MM instead of --days.")
+    ] = None,
+    weekdays: Annotated[
+        str | None,
+        typer.Option(
+            "--weekdays", help="Working weekdays with --month (default mon,tue,wed,thu,fri)."
+        ),
+    ] = None,
+    holiday: Annotated[
+        list[str] | None,
+        typer.Option("--holiday", help="A non-working date with --month, YYYY-MM-DD (repeat)."),
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option("--weights", help="Manager weights, e.g. 2,1,1 (default: equal).")
+    ] = None,
+    quantum: Annotated[
+        str, typer.Option("--quantum", help="Rounding quantum (0.01 = to the kopeck).")
+    ] = "0.01",
+    clamp: Annotated[
+        bool, typer.Option("--clamp/--no-clamp", help="Clamp negative targets at 0.")
+    ] = True,
+    period: Annotated[
+        str | None,
+        typer.Option("--rollup", help="Also print a roll-up by week, month or quarter."),
+    ] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write the daily table (long format) to FILE.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --csv file.")] = (
+        False
+    ),
+) -> None:
+    """Decompose a period plan into exact daily targets (department and per manager).
+
+    Example: salesim plan decompose --plan 1000000 --days 22 --managers 4 --actual 30000
+    """
+    try:
+        if plan is None:
+            raise PlanError("--plan is required")
+        if managers is None:
+            raise PlanError("--managers is required")
+        if period is not None and period not in _ROLLUPS:
+            raise PlanError(f"--rollup must be week, month or quarter, not {period!r}")
+        result = decompose(
+            _decimal(plan, "--plan"),
+            _days(days, month, weekdays, holiday or []),
+            _managers(managers, weights),
+            actuals=[_decimal(a, "--actual") for a in actual or []],
+            policy=policy,
+            quantum=_decimal(quantum, "--quantum"),
+            clamp=clamp,
+        )
+        rolled = rollup(result.rows, _ROLLUPS[period]) if period is not None else None
+        if csv_path is not None:
+            _write_csv(result, csv_path, force)
+    except PlanError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {csv_path}: {exc.strerror or exc}")
+
+    console = Console()
+    for table in _day_tables(result, console):
+        console.print(table)
+    if rolled is not None:
+        for table in _rollup_tables(rolled, str(period), _places(result.quantum)):
+            console.print(table)
+    for line in explain(result):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if csv_path is not None:
+        console.print(f"Wrote {csv_path}", markup=False, highlight=False, soft_wrap=True)
