@@ -73,8 +73,13 @@ def _override(scenario: Scenario, path: Path, seed: int | None, days: float | No
     try:
         return scenario.with_overrides(seed=seed, horizon_days=days)
     except ScenarioError as exc:
-        option = "--seed" if exc.path == "seed" else "--days"
-        raise ScenarioError(f"{option}: {exc.message}", source=str(path)) from None
+        if exc.path == "warmup_days":
+            message = (f"--days {days:g} must be longer than the scenario's warm-up "
+                       f"({scenario.warmup_days:g} days)")
+        else:
+            option = "--seed" if exc.path == "seed" else "--days"
+            message = f"{option}: {exc.message}"
+        raise ScenarioError(message, source=str(path)) from None
 
 
 @app.command()

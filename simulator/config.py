@@ -157,6 +157,22 @@ class Stage(_Frozen):
     steps: tuple[Step, ...] = Field(min_length=1)
 
 
+class SalesPlan(_Frozen):
+    """The top-down revenue plan: an amount per calendar month, carried by one role's people."""
+
+    monthly_revenue: float = Field(gt=0)
+    by_month: dict[Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+                   Annotated[float, Field(ge=0)]] | None = None
+    role: Name
+    policy: Literal["next_day", "spread", "none"] = "next_day"
+
+    def for_month(self, month: str) -> float:
+        """The plan of a calendar month 'YYYY-MM'."""
+        if self.by_month and month in self.by_month:
+            return self.by_month[month]
+        return self.monthly_revenue
+
+
 class Scenario(_Frozen):
     """A whole department: calendar, channels, roles and the staged pipeline."""
 
@@ -171,6 +187,7 @@ class Scenario(_Frozen):
     channels: tuple[Channel, ...] = Field(min_length=1)
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
+    plan: SalesPlan | None = None
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -278,6 +295,9 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
             if missing:
                 checks.append(((*base, "deal_size"),
                                f"has no deal size for segment(s) {_names(missing)} of the mix"))
+    if s.plan is not None and s.plan.role not in role_names:
+        checks.append((("plan", "role"), f"unknown role '{s.plan.role}'; allowed: "
+                                         f"{_names(role_names)}"))
     win = s.win_step()
     for si, stage in enumerate(s.stages):
         checks.append(_unique(("stages", si, "steps"), [st.name for st in stage.steps], "step",

@@ -124,7 +124,8 @@ def test_schema_is_json_schema() -> None:
 @pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix()
                                         for p in (ROOT / "scenarios").rglob("*.yaml")))
 def test_every_shipped_scenario_runs(path: str, tmp_path: Path) -> None:
-    code, text = run("run", str(ROOT / path), "--days", "40", "--out", str(tmp_path / "o"))
+    days = max(40, load_scenario(ROOT / path).warmup_days + 20)
+    code, text = run("run", str(ROOT / path), "--days", str(days), "--out", str(tmp_path / "o"))
     assert code == 0, text
     doc = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert doc["leads"]["generated"] > 0
