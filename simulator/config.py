@@ -115,6 +115,20 @@ class Channel(_Frozen):
         return self.deal_size
 
 
+class RampUp(_Frozen):
+    """A new hire's productivity: ``start`` on the first day, rising linearly to 1 over ``days``."""
+
+    days: float = Field(gt=0, le=3660)
+    start: float = Field(ge=0, le=1)
+
+
+class HeadcountChange(_Frozen):
+    """A planned change: on ``day`` (days since the start) the role has ``headcount`` people."""
+
+    day: float = Field(ge=0)
+    headcount: int = Field(ge=0, le=10_000)
+
+
 class Role(_Frozen):
     """People who do steps: hunters, closers, warehouse, farmers, ..."""
 
@@ -122,7 +136,12 @@ class Role(_Frozen):
     headcount: int = Field(ge=0, le=10_000)
     salary_per_month: float = Field(default=0.0, ge=0)
     speed: Dist = Field(default_factory=lambda: Fixed(value=1.0))
+    conversion_skill: Dist = Field(default_factory=lambda: Fixed(value=1.0))
     calendar: RoleCalendarSpec | None = None
+    ramp_up: RampUp | None = None
+    attrition_per_month: float = Field(default=0.0, ge=0, lt=1)
+    replacement_lag_days: float | None = Field(default=None, ge=0)
+    headcount_changes: tuple[HeadcountChange, ...] = ()
 
 
 class Step(_Frozen):
@@ -188,6 +207,8 @@ class Scenario(_Frozen):
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
     plan: SalesPlan | None = None
+    crm_keeps_history: bool = True
+    lost_when_owner_leaves: Share = 0.5
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -295,6 +316,11 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
             if missing:
                 checks.append(((*base, "deal_size"),
                                f"has no deal size for segment(s) {_names(missing)} of the mix"))
+    for ri, role in enumerate(s.roles):
+        days = [c.day for c in role.headcount_changes]
+        if days != sorted(days) or len(set(days)) != len(days):
+            checks.append((("roles", ri, "headcount_changes"),
+                           "changes must be in increasing order of day, one per day"))
     if s.plan is not None and s.plan.role not in role_names:
         checks.append((("plan", "role"), f"unknown role '{s.plan.role}'; allowed: "
                                          f"{_names(role_names)}"))

@@ -215,7 +215,6 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
     role_rows = []
     for role in scenario.roles:
         cal = scenario.work_calendar(role.name)
-        available = cal.work_hours_between(start, end)
         w = worked[worked["role"] == role.name]
         finish = w["t_finish"].fillna(end).to_numpy(dtype=np.float64)
         began = w["t_start"].to_numpy(dtype=np.float64)
@@ -224,8 +223,16 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
         busy_by_person = pd.Series(busy, index=w["staff_id"].to_numpy()).groupby(level=0).sum()
         tasks_by_person = w.groupby("staff_id").size()
         members = staff[staff["role"] == role.name]
-        for staff_id, speed in zip(members["staff_id"], members["speed"], strict=True):
+        hired = members["hired_at"] if "hired_at" in members else pd.Series(0.0, members.index)
+        left = members["left_at"] if "left_at" in members else pd.Series(np.nan, members.index)
+        present_from = np.clip(hired.to_numpy(dtype=np.float64), start, end)
+        present_to = np.clip(left.fillna(end).to_numpy(dtype=np.float64), start, end)
+        available_each = cal.work_clock(present_to) - cal.work_clock(present_from)
+        role_available = float(available_each.sum())
+        for k, (staff_id, speed) in enumerate(zip(members["staff_id"], members["speed"],
+                                                  strict=True)):
             hours = float(busy_by_person.get(staff_id, 0.0))
+            available = float(available_each[k])
             people_rows.append({
                 "staff_id": staff_id, "role": role.name, "speed": float(speed),
                 "tasks": int(tasks_by_person.get(staff_id, 0)),
@@ -236,7 +243,7 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
         q_end = queued["t_start"].fillna(end).clip(upper=end)
         q_start = queued["t_enqueue"].clip(lower=start)
         queue_days = float((q_end - q_start).clip(lower=0).sum())
-        total_available = available * role.headcount
+        total_available = role_available
         role_rows.append({
             "role": role.name, "headcount": role.headcount,
             "busy_hours": float(busy.sum()), "available_hours": total_available,

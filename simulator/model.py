@@ -130,13 +130,34 @@ def draw_steps(scenario: Scenario, streams: Streams, n_leads: int) -> list[list[
 
 @dataclass(eq=False)
 class Staff:
-    """One person: their speed multiplier, calendar and personal queue of owned work."""
+    """One person: speed and conversion skill, calendar, ramp-up and personal queue of owned work.
+
+    ``productivity(t)`` is 1 for the initial staff; a person hired during the run starts at the
+    role's ``ramp_up.start`` and reaches 1 after ``ramp_up.days``.
+    """
 
     id: str
+    role: str
     speed: float
+    skill: float
     calendar: WorkCalendar
+    hired_at: float = 0.0
+    ramp_days: float = 0.0
+    ramp_start: float = 1.0
+    left_at: float | None = None
+    leaving: bool = False  # leaves when the work at hand is done
     owned_leads: int = 0
     queue: list[tuple[int, int, simpy.Event]] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None and not self.leaving
+
+    def productivity(self, t: float) -> float:
+        if self.ramp_days <= 0:
+            return 1.0
+        done = min(1.0, max(0.0, (t - self.hired_at) / self.ramp_days))
+        return self.ramp_start + (1.0 - self.ramp_start) * done
 
 
 class RolePool:
@@ -144,29 +165,37 @@ class RolePool:
 
     Pooled requests wait in the role's shared queue; owned requests wait in their owner's personal
     queue. A person who becomes free takes the best (priority, arrival order) request among the
-    shared queue and their own queue; an idle person is found in arrival order of idleness.
+    shared queue and their own queue; an idle person is found in the order they became idle.
+    A request fires with the Staff who takes the work, or with None when the owner it waited
+    for has left (the lead then finds a new owner or is lost).
     """
 
-    def __init__(self, env: simpy.Environment, name: str, staff: list[Staff]) -> None:
+    def __init__(self, env: simpy.Environment, name: str) -> None:
         self.env = env
         self.name = name
-        self.staff = staff
+        self.staff: list[Staff] = []  # everyone who ever worked here, in order of hiring
         self.shared: list[tuple[int, int, simpy.Event]] = []
-        self.idle: dict[int, Staff] = {i: s for i, s in enumerate(staff)}
-        self._index = {id(s): i for i, s in enumerate(staff)}
-        self._round_robin = itertools.cycle(range(len(staff))) if staff else None
+        self.idle: dict[int, Staff] = {}
+        self._index: dict[int, int] = {}
+        self._turn = 0
         self._order = itertools.count()
 
+    @property
+    def active(self) -> list[Staff]:
+        return [s for s in self.staff if s.active]
+
     def choose_owner(self, rule: str) -> Staff | None:
-        if not self.staff:
+        active = self.active
+        if not active:
             return None
         if rule == "least_loaded":
-            return min(self.staff, key=lambda s: s.owned_leads)
-        assert self._round_robin is not None
-        return self.staff[next(self._round_robin)]
+            return min(active, key=lambda s: s.owned_leads)
+        person = active[self._turn % len(active)]
+        self._turn += 1
+        return person
 
     def request(self, priority: int, owner: Staff | None) -> simpy.Event:
-        """An event that fires with the Staff who takes the work."""
+        """An event that fires with the Staff who takes the work (see the class docstring)."""
         event = self.env.event()
         if owner is None:
             if self.idle:
@@ -174,6 +203,8 @@ class RolePool:
                 event.succeed(self.idle.pop(first))
             else:
                 heapq.heappush(self.shared, (priority, next(self._order), event))
+        elif not owner.active:
+            event.succeed(None)
         else:
             index = self._index[id(owner)]
             if index in self.idle:
@@ -185,6 +216,9 @@ class RolePool:
 
     def release(self, person: Staff) -> None:
         """The person is free: give them the best waiting request, or mark them idle."""
+        if person.leaving:
+            self._depart(person)
+            return
         own, shared = person.queue, self.shared
         if own and (not shared or own[0] < shared[0]):
             heapq.heappop(own)[2].succeed(person)
@@ -193,8 +227,29 @@ class RolePool:
         else:
             self.idle[self._index[id(person)]] = person
 
-    def queue_length(self) -> int:
-        return len(self.shared) + sum(len(s.queue) for s in self.staff)
+    def hire(self, person: Staff) -> None:
+        """A new person joins and takes waiting work at once."""
+        self._index[id(person)] = len(self.staff)
+        self.staff.append(person)
+        self.release(person)
+
+    def leave(self, person: Staff) -> None:
+        """The person leaves now if idle, else after the work at hand."""
+        if not person.active:
+            return
+        index = self._index[id(person)]
+        if index in self.idle:
+            del self.idle[index]
+            self._depart(person)
+        else:
+            person.leaving = True
+
+    def _depart(self, person: Staff) -> None:
+        person.leaving = False
+        person.left_at = self.env.now
+        waiting, person.queue = person.queue, []
+        for _priority, _order, event in waiting:
+            event.succeed(None)
 
 
 # -- the model ------------------------------------------------------------------------------------
@@ -219,6 +274,10 @@ class _StepPlan:
     draws: StepDraws
 
 
+OWNER_LEFT = "owner_left"  # loss reason of a lead whose owner left and the CRM kept no history
+DAYS_PER_MONTH = 30.4375  # days in an average month
+
+
 class SalesModel:
     """A SimPy environment holding one run of a scenario.
 
@@ -239,8 +298,14 @@ class SalesModel:
         self.log = EventLog()
         self.leads = draw_leads(scenario, self.streams) if leads is None else leads
         draws = draw_steps(scenario, self.streams, len(self.leads))
-        self.pools = {role.name: RolePool(self.env, role.name, self._hire(role.name))
-                      for role in scenario.roles}
+        self.pools = {role.name: RolePool(self.env, role.name) for role in scenario.roles}
+        self._handover = {role.name: self.streams.named("decisions", f"{role.name}/handover")
+                          for role in scenario.roles}
+        for role in scenario.roles:
+            for _ in range(role.headcount):
+                self._hire(role.name, initial=True)
+            if role.headcount_changes:
+                self.env.process(self._planned_changes(role.name))
         self._priority = {seg: rank for rank, seg in enumerate(scenario.segments)}
         win = scenario.win_step()
         self._stages: list[tuple[str, str, str, list[_StepPlan]]] = []
@@ -255,12 +320,69 @@ class SalesModel:
         }
         self.env.process(self._arrivals())
 
-    def _hire(self, role: str) -> list[Staff]:
+    # -- people ---------------------------------------------------------------------------------
+
+    def _hire(self, role: str, initial: bool = False) -> Staff:
+        """Hire person number k of a role: their traits come from their own named stream."""
         spec = self.scenario.role(role)
-        speeds = spec.speed.sample(self.streams.named("people", role), spec.headcount)
-        calendar = self.scenario.work_calendar(role)
-        return [Staff(f"{role}-{i + 1}", max(float(s), 1e-6), calendar)
-                for i, s in enumerate(speeds)]
+        pool = self.pools[role]
+        number = len(pool.staff) + 1
+        traits = self.streams.named("people", f"{role}#{number}")
+        speed = float(spec.speed.sample(traits, 1)[0])
+        skill = float(spec.conversion_skill.sample(traits, 1)[0])
+        ramp = spec.ramp_up if not initial else None
+        person = Staff(
+            id=f"{role}-{number}", role=role, speed=max(speed, 1e-6), skill=skill,
+            calendar=self.scenario.work_calendar(role), hired_at=self.env.now,
+            ramp_days=ramp.days if ramp else 0.0, ramp_start=ramp.start if ramp else 1.0,
+        )
+        pool.hire(person)
+        if spec.attrition_per_month > 0:
+            rate = -math.log1p(-spec.attrition_per_month) / DAYS_PER_MONTH
+            stay = float(traits.exponential(1 / rate))
+            self.env.process(self._attrition(person, stay))
+        return person
+
+    def _attrition(self, person: Staff, stay_days: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(stay_days)
+        if not person.active:
+            return
+        self.pools[person.role].leave(person)
+        lag = self.scenario.role(person.role).replacement_lag_days
+        if lag is not None:
+            yield self.env.timeout(lag)
+            self._hire(person.role)
+
+    def _planned_changes(self, role: str) -> Generator[simpy.Event, Any, None]:
+        pool = self.pools[role]
+        for change in self.scenario.role(role).headcount_changes:
+            if change.day > self.env.now:
+                yield self.env.timeout(change.day - self.env.now)
+            active = pool.active
+            for _ in range(change.headcount - len(active)):
+                self._hire(role)
+            # a cut lets go of the least productive first (the seed's weekly efficiency ranking)
+            cut = sorted(active, key=lambda s: (s.speed * s.skill, s.id))
+            for person in cut[:max(0, len(active) - change.headcount)]:
+                pool.leave(person)
+
+    def _take_over(self, role: str, rule: str, owners: dict[str, Staff | None]) -> bool:
+        """The lead's owner left: find a new one, or lose the lead; True if it stays."""
+        scenario = self.scenario
+        old = owners.get(role)
+        if old is not None:
+            old.owned_leads -= 1
+        if not scenario.crm_keeps_history and \
+                self._handover[role].random() < scenario.lost_when_owner_leaves:
+            owners[role] = None
+            return False
+        new = self.pools[role].choose_owner(rule)
+        if new is not None:
+            new.owned_leads += 1
+        owners[role] = new
+        return True
+
+    # -- leads ----------------------------------------------------------------------------------
 
     def _plan(self, si: int, ki: int, step: Step, draws: StepDraws, win: tuple[int, int]
               ) -> _StepPlan:
@@ -304,21 +426,20 @@ class SalesModel:
                     if owner is not None:
                         owner.owned_leads += 1
                     owners[role] = owner
+            lead = _LeadInStage(lead_id, channel, segment, amount, priority, owner_rule, owners)
             try:
                 for plan in plans:
-                    won_or_lost = yield from self._step(lead_id, channel, segment, amount, plan,
-                                                        priority, owners)
-                    if won_or_lost == "lose":
+                    outcome = yield from self._step(lead, plan)
+                    if outcome == "lose":
                         return
             finally:
                 for owner in owners.values():
                     if owner is not None:
                         owner.owned_leads -= 1
 
-    def _step(self, lead_id: int, channel: str, segment: str, amount: float, plan: _StepPlan,
-              priority: int, owners: dict[str, Staff | None]
-              ) -> Generator[simpy.Event, Any, str]:
+    def _step(self, lead: _LeadInStage, plan: _StepPlan) -> Generator[simpy.Event, Any, str]:
         env, record = self.env, self.log.record
+        lead_id, channel, segment, amount = lead.id, lead.channel, lead.segment, lead.amount
         stage, step = plan.stage, plan.name
         queue_wait = 0.0
         if plan.role is not None:
@@ -326,26 +447,38 @@ class SalesModel:
             entered = env.now
             record(entered, lead_id, channel, segment, stage, step, "enqueue", role=plan.role,
                    amount=amount)
-            person: Staff = yield pool.request(priority, owners.get(plan.role))
+            while True:
+                person: Staff | None = yield pool.request(lead.priority,
+                                                          lead.owners.get(plan.role))
+                if person is not None:
+                    break
+                if not self._take_over(plan.role, lead.owner_rule, lead.owners):
+                    record(env.now, lead_id, channel, segment, stage, step, "lose",
+                           amount=amount, reason=OWNER_LEFT)
+                    return "lose"
             start = person.calendar.next_open(env.now)
             if start > env.now:
                 yield env.timeout(start - env.now)
             queue_wait = env.now - entered
             record(env.now, lead_id, channel, segment, stage, step, "start", staff_id=person.id,
                    role=plan.role, amount=amount)
-            work_hours = float(plan.draws.effort_hours[lead_id]) / person.speed
+            work_hours = float(plan.draws.effort_hours[lead_id]) / (
+                person.speed * person.productivity(env.now))
             finish = person.calendar.add_work_hours(env.now, work_hours)
             if finish > env.now:
                 yield env.timeout(finish - env.now)
             record(env.now, lead_id, channel, segment, stage, step, "finish", staff_id=person.id,
                    role=plan.role, amount=amount, work_hours=work_hours)
             pool.release(person)
+            lead.last_worker = person
         if plan.client_delay:
             delay = float(plan.draws.client_delay_days[lead_id])
             record(env.now, lead_id, channel, segment, stage, step, "client_wait", amount=amount)
             if delay > 0:
                 yield env.timeout(delay)
         p = plan.conversion[segment]
+        if lead.last_worker is not None:
+            p = min(1.0, p * lead.last_worker.skill)
         u = float(plan.draws.decision[lead_id])
         cooled = p if plan.half_life_days is None else p * 0.5 ** (queue_wait / plan.half_life_days)
         if u < cooled or plan.after_sale:
@@ -361,6 +494,20 @@ class SalesModel:
         record(env.now, lead_id, channel, segment, stage, step, "lose", amount=amount,
                reason=reason)
         return "lose"
+
+
+@dataclass
+class _LeadInStage:
+    """A lead's state while it goes through one stage."""
+
+    id: int
+    channel: str
+    segment: str
+    amount: float
+    priority: int
+    owner_rule: str
+    owners: dict[str, Staff | None]
+    last_worker: Staff | None = None
 
 
 def _bisect(cum: tuple[float, ...], x: float) -> int:

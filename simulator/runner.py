@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -22,7 +23,7 @@ class Result:
     seed: int
     replication: int
     events: pd.DataFrame
-    staff: pd.DataFrame  # staff_id, role, speed
+    staff: pd.DataFrame  # staff_id, role, speed, skill, hired_at, left_at (NaN: still there)
 
     def metrics(self) -> RunMetrics:
         """KPI tables and the bottleneck verdict of this run (pure; computed on each call)."""
@@ -48,8 +49,9 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     model = SalesModel(scenario, seed=seed, replication=replication)
     model.run()
     staff = pd.DataFrame(
-        [(p.id, role, p.speed) for role, pool in model.pools.items() for p in pool.staff],
-        columns=["staff_id", "role", "speed"],
+        [(p.id, role, p.speed, p.skill, p.hired_at, math.nan if p.left_at is None else p.left_at)
+         for role, pool in model.pools.items() for p in pool.staff],
+        columns=["staff_id", "role", "speed", "skill", "hired_at", "left_at"],
     )
     return Result(scenario, model.seed, replication, model.log.to_frame(), staff)
 

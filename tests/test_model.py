@@ -74,7 +74,7 @@ def baseline_run(baseline: Scenario) -> pd.DataFrame:
 # allowed next events in a lead's life; every lead is always in exactly one place
 NEXT = {
     "arrive": {"enqueue", "client_wait", "convert", "lose"},
-    "enqueue": {"start"},
+    "enqueue": {"start", "lose"},  # lost while queued only when an owner leaves
     "start": {"finish"},
     "finish": {"client_wait", "convert", "lose"},
     "client_wait": {"convert", "lose"},
