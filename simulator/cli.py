@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -124,6 +125,8 @@ def run(
                                                  ["staff_id", "role"])),
         "channels.csv": csv_writer(aggregate_table([m.channels for m in metrics], ["channel"])),
         "monthly.csv": csv_writer(aggregate_table([m.monthly for m in metrics], ["month"])),
+        "pnl.csv": csv_writer(aggregate_table([m.pnl for m in metrics], ["month"])),
+        "payroll.csv": csv_writer(_payroll_table([m.payroll for m in metrics])),
         "events.csv.gz": events_writer(scenario, [r.result.events for r in runs]),
         "scenario.yaml": scenario_writer(scenario),
         "run.json": json_writer(_run_info(scenario_path, replications, elapsed)),
@@ -135,6 +138,15 @@ def run(
     _print_run(scenario, doc, replications)
     out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s. "
               f"Results written to [bold]{target}/[/bold]")
+
+
+def _payroll_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Exact kopecks for one run; means (as floats) with CIs over replications."""
+    if len(tables) == 1:
+        return tables[0]
+    as_float = [t.assign(**{c: t[c].astype(float) for c in t.columns
+                            if c not in ("month", "staff_id", "role")}) for t in tables]
+    return aggregate_table(as_float, ["month", "staff_id", "role"])
 
 
 def _simulate(scenario: Scenario, replications: int, jobs: int | None) -> list[Any]:

@@ -129,6 +129,27 @@ class HeadcountChange(_Frozen):
     headcount: int = Field(ge=0, le=10_000)
 
 
+class PayScheme(_Frozen):
+    """How a role is paid on top of salary; computed exactly per person per month.
+
+    Credited revenue: the won deals whose last work of this role before the win was this
+    person's. The personal plan is the scenario plan's month amount shared equally among the
+    people present (only for the role that carries the plan).
+    """
+
+    commission: Share = 0.0
+    commission_base: Literal["revenue", "margin"] = "revenue"
+    plan_bonus: float = Field(default=0.0, ge=0)
+    accelerator: Share = 0.0
+    team_bonus: float = Field(default=0.0, ge=0)
+    best_result_prize: float = Field(default=0.0, ge=0)
+    kpi_bonus: dict[Name, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    @property
+    def needs_plan(self) -> bool:
+        return bool(self.plan_bonus or self.accelerator or self.team_bonus)
+
+
 class Role(_Frozen):
     """People who do steps: hunters, closers, warehouse, farmers, ..."""
 
@@ -142,6 +163,7 @@ class Role(_Frozen):
     attrition_per_month: float = Field(default=0.0, ge=0, lt=1)
     replacement_lag_days: float | None = Field(default=None, ge=0)
     headcount_changes: tuple[HeadcountChange, ...] = ()
+    pay: PayScheme | None = None
 
 
 class Step(_Frozen):
@@ -158,6 +180,7 @@ class Step(_Frozen):
     sla_days: float | None = Field(default=None, gt=0)
     segments: tuple[str, ...] | None = None
     wins: bool = False
+    late_penalty: Share = 0.0
 
     def conversion_for(self, segment: str) -> float:
         if isinstance(self.conversion, dict):
@@ -207,6 +230,7 @@ class Scenario(_Frozen):
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
     plan: SalesPlan | None = None
+    gross_margin: Share | dict[str, Share] = 1.0
     crm_keeps_history: bool = True
     lost_when_owner_leaves: Share = 0.5
 
@@ -247,6 +271,12 @@ class Scenario(_Frozen):
 
     def role(self, name: str) -> Role:
         return next(r for r in self.roles if r.name == name)
+
+    def margin_for(self, segment: str) -> float:
+        """Gross margin share of a deal's amount (1 = no cost of goods)."""
+        if isinstance(self.gross_margin, dict):
+            return self.gross_margin[segment]
+        return self.gross_margin
 
     def work_calendar(self, role: str | None = None) -> WorkCalendar:
         """The working calendar of a role (its own, else the company's)."""
@@ -316,7 +346,20 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
             if missing:
                 checks.append(((*base, "deal_size"),
                                f"has no deal size for segment(s) {_names(missing)} of the mix"))
+    if isinstance(s.gross_margin, dict):
+        checks.append(_known_keys(("gross_margin",), s.gross_margin, seg_names, "segment"))
+        missing = [seg for seg in s.segments if seg not in s.gross_margin]
+        if missing:
+            checks.append((("gross_margin",), f"has no margin for segment(s) {_names(missing)}"))
+    step_names = {sp.name for st in s.stages for sp in st.steps}
     for ri, role in enumerate(s.roles):
+        if role.pay is not None:
+            if role.pay.needs_plan and (s.plan is None or s.plan.role != role.name):
+                checks.append((("roles", ri, "pay"),
+                               "plan_bonus, accelerator and team_bonus need a plan carried by "
+                               f"this role (plan: {{role: {role.name}, ...}})"))
+            checks.append(_known_keys(("roles", ri, "pay", "kpi_bonus"), role.pay.kpi_bonus,
+                                      step_names, "step"))
         days = [c.day for c in role.headcount_changes]
         if days != sorted(days) or len(set(days)) != len(days):
             checks.append((("roles", ri, "headcount_changes"),
@@ -354,6 +397,9 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
                 checks.append(((*base, "conversion"),
                                "steps after the winning step are after-sale work and cannot "
                                "lose the deal; conversion must be 1"))
+            if step.late_penalty and step.sla_days is None:
+                checks.append(((*base, "late_penalty"),
+                               "a late-delivery penalty needs the promised time: set sla_days"))
             if step.wins and (si, ki) != win:
                 checks.append(((*base, "wins"), "only one step can win the deal"))
             if stage.assignment == "owned" and step.role is None and len(stage.steps) == 1:

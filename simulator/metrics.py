@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.config import COOLED, Scenario
+from simulator.money import payroll, pnl
 
 DAY_HOURS = 24.0
 
@@ -223,10 +224,9 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
         busy_by_person = pd.Series(busy, index=w["staff_id"].to_numpy()).groupby(level=0).sum()
         tasks_by_person = w.groupby("staff_id").size()
         members = staff[staff["role"] == role.name]
-        hired = members["hired_at"] if "hired_at" in members else pd.Series(0.0, members.index)
-        left = members["left_at"] if "left_at" in members else pd.Series(np.nan, members.index)
-        present_from = np.clip(hired.to_numpy(dtype=np.float64), start, end)
-        present_to = np.clip(left.fillna(end).to_numpy(dtype=np.float64), start, end)
+        present_from = np.clip(members["hired_at"].to_numpy(dtype=np.float64), start, end)
+        present_to = np.clip(members["left_at"].fillna(end).to_numpy(dtype=np.float64),
+                             start, end)
         available_each = cal.work_clock(present_to) - cal.work_clock(present_from)
         role_available = float(available_each.sum())
         for k, (staff_id, speed) in enumerate(zip(members["staff_id"], members["speed"],
@@ -448,12 +448,21 @@ class RunMetrics:
     channels: pd.DataFrame
     monthly: pd.DataFrame
     bottleneck: dict[str, Any]
+    pnl: pd.DataFrame
+    payroll: pd.DataFrame
     window: tuple[float, float] = field(default=(0.0, 0.0))
+
+    def money(self) -> dict[str, float]:
+        """Totals of the P&L over the run: revenue, costs, profit."""
+        totals = {c: float(self.pnl[c].sum()) for c in self.pnl.columns if c != "month"}
+        totals["payroll"] = totals["payroll_fixed"] + totals["payroll_variable"]
+        return totals
 
 
 def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> RunMetrics:
     """Every table of one run, over the window ``[warmup_days, horizon_days]``."""
     window = (scenario.warmup_days, scenario.horizon_days)
+    pay = payroll(events, staff, scenario)
     leads = _lead_table(events)
     counted = leads[leads["t_arrive"] >= window[0]]
     all_visits = step_visits(events, scenario)
@@ -474,5 +483,7 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
         channels=channel_table(counted, scenario),
         monthly=monthly_revenue(counted, scenario),
         bottleneck=bottleneck(stages, roles, all_visits, scenario, window),
+        pnl=pnl(events, staff, scenario, pay),
+        payroll=pay,
         window=window,
     )

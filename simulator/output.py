@@ -84,7 +84,7 @@ def json_writer(doc: Any) -> Callable[[Path], None]:
 
 def csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
     def write(path: Path) -> None:
-        frame.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+        frame.to_csv(path, index=False, float_format="%.4f", lineterminator="\n")
     return write
 
 

@@ -96,6 +96,10 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
     doc.update(_numbers({f: [r.overall[f] for r in runs]
                          for f in ("revenue", "average_deal", "lead_to_deal",
                                    "lead_to_cash_days_median")}))
+    money = [r.money() for r in runs]
+    doc.update(_numbers({f: [m[f] for m in money]
+                         for f in ("profit", "gross_margin", "lead_costs", "payroll",
+                                   "penalties")}))
     stage_fields = ("entered", "converted", "lost", "lost_cooled", "in_progress", "conversion",
                     "wait_days_mean", "cycle_days_mean", "wip_mean", "sla_breaches")
     doc["stages"] = [

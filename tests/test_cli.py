@@ -14,7 +14,8 @@ from tests.conftest import BASELINE, ROOT
 
 runner = CliRunner()
 RUN_FILES = {"summary.json", "events.csv.gz", "stages.csv", "steps.csv", "losses.csv",
-             "roles.csv", "people.csv", "channels.csv", "monthly.csv", "scenario.yaml",
+             "roles.csv", "people.csv", "channels.csv", "monthly.csv", "pnl.csv", "payroll.csv",
+             "scenario.yaml",
              "run.json"}
 
 

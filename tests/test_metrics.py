@@ -24,7 +24,8 @@ stages:
          wins: true}
 """)
 
-STAFF = pd.DataFrame({"staff_id": ["seller-1"], "role": ["seller"], "speed": [1.0]})
+STAFF = pd.DataFrame({"staff_id": ["seller-1"], "role": ["seller"], "speed": [1.0],
+                      "skill": [1.0], "hired_at": [0.0], "left_at": [float("nan")]})
 
 
 def log(rows: list[tuple[float, int, str, str, str, str]], amounts: dict[int, float]

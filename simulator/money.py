@@ -1,0 +1,296 @@
+"""Money (pure): who is credited with each deal, pay per person per month, the monthly P&L.
+
+Pay is computed exactly, in ``Decimal`` kopecks (half-up), because people check their pay slips
+by hand; the P&L adds those figures to float revenue and costs.
+"""
+
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.config import PayScheme, Role, Scenario
+
+KOPECK = Decimal("0.01")
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(float(value)))
+
+
+# -- calendar months of a run ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month as a span of simulation days, clipped to the run."""
+
+    label: str  # "2026-03"
+    start: float
+    end: float
+    days_in_month: int
+
+    @property
+    def covered(self) -> float:
+        return self.end - self.start
+
+
+def months_of(scenario: Scenario) -> list[Month]:
+    """The calendar months the run touches, each clipped to [0, horizon]."""
+    first = scenario.calendar.start_date
+    horizon = scenario.horizon_days
+    months = []
+    year, month = first.year, first.month
+    while True:
+        begin = dt.date(year, month, 1)
+        days = cal.monthrange(year, month)[1]
+        start = float((begin - first).days)
+        if start >= horizon:
+            break
+        end = start + days
+        months.append(Month(f"{year:04d}-{month:02d}", max(start, 0.0), min(end, horizon), days))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def month_labels(times: pd.Series, scenario: Scenario) -> pd.Series:
+    """'YYYY-MM' of each simulation time."""
+    start = pd.Timestamp(scenario.calendar.start_date)
+    return (start + pd.to_timedelta(times, unit="D")).dt.strftime("%Y-%m")
+
+
+# -- credit -------------------------------------------------------------------------------------
+
+
+def credited_wins(events: pd.DataFrame, role: str) -> pd.DataFrame:
+    """Each won deal with the person of ``role`` credited for it.
+
+    The credited person did the lead's last work of that role up to the win (in a conveyor, the
+    closer who owned the deal; for hunters, the hunter who developed it). Deals no one of the
+    role touched are credited to '' (nobody).
+
+    Returns:
+        Columns lead_id, time (of the win), amount, segment, channel, staff_id.
+    """
+    wins = events.loc[events["event"] == "win", ["lead_id", "time", "amount", "segment",
+                                                 "channel"]]
+    wins = wins.assign(segment=wins["segment"].astype(str), channel=wins["channel"].astype(str))
+    work = events.loc[(events["event"] == "finish") & (events["role"] == role),
+                      ["lead_id", "time", "staff_id"]]
+    work = work.merge(wins[["lead_id", "time"]], on="lead_id", suffixes=("", "_win"))
+    last = work[work["time"] <= work["time_win"]].groupby("lead_id")["staff_id"].last()
+    credited = wins.set_index("lead_id")
+    credited["staff_id"] = last.astype(str)
+    credited["staff_id"] = credited["staff_id"].fillna("")
+    return credited.reset_index()
+
+
+# -- pay ----------------------------------------------------------------------------------------
+
+
+PAY_COLUMNS = ("month", "staff_id", "role", "present_days", "credited_revenue", "personal_plan",
+               "salary", "commission", "accelerator", "plan_bonus", "team_bonus", "prize",
+               "kpi_bonus", "variable", "total")
+
+
+def payroll(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Pay per person per month, to the kopeck.
+
+    Salary is pro-rated by calendar days present in the month (hire and leave dates, and the
+    run's own start and end). See ``docs/money.md`` for every rule.
+    """
+    rows: list[dict[str, Any]] = []
+    for role in scenario.roles:
+        members = staff[staff["role"] == role.name]
+        rows.extend(_role_pay(events, members, role, scenario))
+    frame = pd.DataFrame(rows, columns=list(PAY_COLUMNS))
+    return frame
+
+
+def _role_pay(events: pd.DataFrame, members: pd.DataFrame, role: Role, scenario: Scenario
+              ) -> list[dict[str, Any]]:
+    scheme = role.pay or PayScheme()
+    credited = credited_wins(events, role.name) if role.pay else None
+    finishes = events[(events["event"] == "finish") & (events["role"] == role.name)]
+    rows = []
+    for month in months_of(scenario):
+        present = {
+            sid: max(0.0, min(month.end, _left(left, scenario)) - max(month.start, hired))
+            for sid, hired, left in zip(members["staff_id"], members["hired_at"],
+                                        members["left_at"], strict=True)
+        }
+        present = {sid: days for sid, days in present.items() if days > 0}
+        if not present:
+            continue
+        revenue = _credited_in(credited, month) if credited is not None else {}
+        dept_plan = _month_plan(scenario, month) if scheme.needs_plan else Decimal(0)
+        total_present = sum(_dec(d) for d in present.values())
+        plans = {sid: _money(dept_plan * _dec(d) / total_present) for sid, d in present.items()}
+        team_revenue = sum(revenue.values(), Decimal(0))
+        team_met = scheme.team_bonus > 0 and dept_plan > 0 and team_revenue >= dept_plan
+        best = max(present, key=lambda sid: (revenue.get(sid, Decimal(0)), _neg_id(sid)))
+        kpi = _kpi_counts(finishes, month, scheme)
+        for sid, days in present.items():
+            own = revenue.get(sid, Decimal(0))
+            salary = _money(_dec(role.salary_per_month) * _dec(days) / month.days_in_month)
+            base = own if scheme.commission_base == "revenue" else _margin_of(credited, sid,
+                                                                              month, scenario)
+            commission = _money(base * _dec(scheme.commission))
+            plan = plans[sid]
+            above = max(Decimal(0), own - plan) if plan > 0 else Decimal(0)
+            accelerator = _money(above * _dec(scheme.accelerator))
+            plan_bonus = _dec(scheme.plan_bonus) if plan > 0 and own >= plan else Decimal(0)
+            team = (_money(_dec(scheme.team_bonus) * own / team_revenue)
+                    if team_met and team_revenue > 0 else _money(Decimal(0)))
+            prize = (_dec(scheme.best_result_prize)
+                     if sid == best and own > 0 and scheme.best_result_prize else Decimal(0))
+            kpi_bonus = _money(sum((_dec(amount) * kpi.get((sid, step), 0)
+                                    for step, amount in scheme.kpi_bonus.items()), Decimal(0)))
+            variable = commission + accelerator + plan_bonus + team + prize + kpi_bonus
+            rows.append({
+                "month": month.label, "staff_id": sid, "role": role.name,
+                "present_days": round(days, 6), "credited_revenue": _money(own),
+                "personal_plan": plan, "salary": salary, "commission": commission,
+                "accelerator": accelerator, "plan_bonus": _money(plan_bonus), "team_bonus": team,
+                "prize": _money(prize), "kpi_bonus": kpi_bonus, "variable": variable,
+                "total": salary + variable,
+            })
+    return rows
+
+
+def _left(left: float, scenario: Scenario) -> float:
+    return scenario.horizon_days if np.isnan(left) else float(left)
+
+
+def _neg_id(staff_id: str) -> tuple[int, str]:
+    """Tie-break for the prize: the lower person number wins (closer-2 before closer-10)."""
+    head, _, number = staff_id.rpartition("-")
+    return (-int(number) if number.isdigit() else 0, head)
+
+
+def _credited_in(credited: pd.DataFrame, month: Month) -> dict[str, Decimal]:
+    inside = credited[(credited["time"] >= month.start) & (credited["time"] < month.end)]
+    out: dict[str, Decimal] = {}
+    for sid, amount in zip(inside["staff_id"], inside["amount"], strict=True):
+        if sid:
+            out[sid] = out.get(sid, Decimal(0)) + _money(_dec(amount))
+    return out
+
+
+def _margin_of(credited: pd.DataFrame | None, staff_id: str, month: Month,
+               scenario: Scenario) -> Decimal:
+    if credited is None:
+        return Decimal(0)
+    inside = credited[(credited["time"] >= month.start) & (credited["time"] < month.end)
+                      & (credited["staff_id"] == staff_id)]
+    return sum((_money(_dec(a)) * _dec(scenario.margin_for(seg))
+                for a, seg in zip(inside["amount"], inside["segment"], strict=True)), Decimal(0))
+
+
+def _month_plan(scenario: Scenario, month: Month) -> Decimal:
+    """The month's plan, pro-rated when the run covers only part of the month."""
+    assert scenario.plan is not None
+    full = _dec(scenario.plan.for_month(month.label))
+    if month.covered >= month.days_in_month:
+        return _money(full)
+    return _money(full * _dec(month.covered) / month.days_in_month)
+
+
+def _kpi_counts(finishes: pd.DataFrame, month: Month, scheme: PayScheme
+                ) -> dict[tuple[str, str], int]:
+    if not scheme.kpi_bonus:
+        return {}
+    inside = finishes[(finishes["time"] >= month.start) & (finishes["time"] < month.end)
+                      & finishes["step"].isin(list(scheme.kpi_bonus))]
+    pairs = zip(inside["staff_id"].astype(str), inside["step"].astype(str), strict=True)
+    return dict(Counter(pairs))
+
+
+# -- P&L ----------------------------------------------------------------------------------------
+
+
+PNL_COLUMNS = ("month", "revenue", "cost_of_goods", "gross_margin", "lead_costs",
+               "payroll_fixed", "payroll_variable", "penalties", "profit")
+
+
+def late_penalties(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Contractual penalties: a step with ``late_penalty`` finished later than its SLA.
+
+    Returns:
+        Columns lead_id, stage, step, time (of the late finish), amount, penalty.
+    """
+    rows = []
+    for stage in scenario.stages:
+        for step in stage.steps:
+            if not step.late_penalty or step.sla_days is None:
+                continue
+            at = (events["stage"] == stage.name) & (events["step"] == step.name)
+            enq = events[at & (events["event"] == "enqueue")].set_index("lead_id")["time"]
+            fin = events[at & (events["event"] == "finish")].set_index("lead_id")
+            late = fin[(fin["time"] - enq.reindex(fin.index)) > step.sla_days]
+            for lead_id, row in late.iterrows():
+                rows.append({"lead_id": lead_id, "stage": stage.name, "step": step.name,
+                             "time": row["time"], "amount": row["amount"],
+                             "penalty": row["amount"] * step.late_penalty})
+    return pd.DataFrame(rows, columns=["lead_id", "stage", "step", "time", "amount", "penalty"])
+
+
+def pnl(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
+        pay: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The monthly profit and loss of the whole run (warm-up included: money is money)."""
+    pay = payroll(events, staff, scenario) if pay is None else pay
+    wins = events[events["event"] == "win"]
+    margin = np.array([scenario.margin_for(str(s)) for s in wins["segment"]], dtype=np.float64)
+    win_month = month_labels(wins["time"], scenario)
+    arrivals = events[events["event"] == "arrive"]
+    cost_per_lead = {c.name: c.cost_per_lead for c in scenario.channels}
+    lead_cost = np.array([cost_per_lead[str(c)] for c in arrivals["channel"]], dtype=np.float64)
+    arrive_month = month_labels(arrivals["time"], scenario)
+    penalties = late_penalties(events, scenario)
+    penalty_month = month_labels(penalties["time"], scenario)
+    rows = []
+    for month in months_of(scenario):
+        in_month = (win_month == month.label).to_numpy()
+        revenue = float(wins["amount"].to_numpy()[in_month].sum())
+        cogs = float((wins["amount"].to_numpy()[in_month] * (1 - margin[in_month])).sum())
+        leads = float(lead_cost[(arrive_month == month.label).to_numpy()].sum())
+        month_pay = pay[pay["month"] == month.label]
+        fixed = float(sum(month_pay["salary"], Decimal(0)))
+        variable = float(sum(month_pay["variable"], Decimal(0)))
+        fines = float(penalties.loc[(penalty_month == month.label).to_numpy(), "penalty"].sum())
+        rows.append({
+            "month": month.label, "revenue": revenue, "cost_of_goods": cogs,
+            "gross_margin": revenue - cogs, "lead_costs": leads, "payroll_fixed": fixed,
+            "payroll_variable": variable, "penalties": fines,
+            "profit": revenue - cogs - leads - fixed - variable - fines,
+        })
+    return pd.DataFrame(rows, columns=list(PNL_COLUMNS))
+
+
+def channel_returns(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """End-to-end analytics: per channel, leads, cost, won, revenue, margin, return on spend."""
+    wins = events[events["event"] == "win"]
+    arrivals = events[events["event"] == "arrive"]
+    rows = []
+    for channel in scenario.channels:
+        w = wins[wins["channel"] == channel.name]
+        n_leads = int((arrivals["channel"] == channel.name).sum())
+        cost = n_leads * channel.cost_per_lead
+        revenue = float(w["amount"].sum())
+        margin = float(sum(a * scenario.margin_for(str(s))
+                           for a, s in zip(w["amount"], w["segment"], strict=True)))
+        rows.append({"channel": channel.name, "leads": n_leads, "cost": cost, "won": len(w),
+                     "revenue": revenue, "gross_margin": margin,
+                     "return_on_spend": (margin - cost) / cost if cost else np.nan})
+    return pd.DataFrame(rows)
