@@ -56,7 +56,8 @@ def test_a_lightly_loaded_department_is_limited_by_conversion() -> None:
 
 def test_trading_company_bottleneck_is_the_warehouse_until_it_grows_by_half() -> None:
     """The seed's case: the bottleneck moves to fulfilment; +50% warehouse staff removes it."""
-    scenario = load_scenario(ROOT / "scenarios" / "trading_company.yaml")
+    scenario = load_scenario(ROOT / "scenarios" / "cases" / "trading_company"
+                             / "c_assortment_and_discounts.yaml")
     before = simulate(scenario).metrics()
     assert (before.bottleneck["stage"], before.bottleneck["role"]) == ("fulfilment", "warehouse")
     after = simulate(_staffed(scenario, "warehouse", 6)).metrics()
