@@ -33,6 +33,9 @@ MAX_IDLE_DAYS = 7305
 MAX_SPAN_DAYS = 100_000
 """The tables never grow beyond this many days (about 273 years) after ``start_date``."""
 
+_SNAP_RELATIVE = 2.0**-44
+"""Relative float noise (256 ulps) within which work is taken to end exactly at closing time."""
+
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_LOOKUP: dict[str, int] = {
     **{name: number for number, name in enumerate(_WEEKDAY_NAMES)},
@@ -107,6 +110,7 @@ class WorkCalendar:
         self.day_end_hours: float = end
         self.holidays: frozenset[datetime.date] = frozenset(holidays)
         self.hours_per_day: float = end - start
+        self._holiday_days = frozenset((day - start_date).days for day in self.holidays)
 
         # Working intervals of the days [0, self._span), in order. Entry i is the i-th working
         # day: it opens at _opens[i], closes at _closes[i]; the work clock reads _cum_before[i]
@@ -159,8 +163,8 @@ class WorkCalendar:
         """
         if day_index < 0:
             return False
-        date = self.start_date + datetime.timedelta(days=day_index)
-        return date.weekday() in self.weekdays and date not in self.holidays
+        weekday = (self.start_date.weekday() + day_index) % 7
+        return weekday in self.weekdays and day_index not in self._holiday_days
 
     def working_day_indices(self, first_day: int, n_days: int) -> list[int]:
         """List the working days among ``n_days`` consecutive days.
@@ -263,16 +267,25 @@ class WorkCalendar:
         cum_after = self._cum_after
         while not cum_after or cum_after[-1] < target:
             self._grow_for_work(self._last_working_day)
+        # The earliest interval whose closing clock value reaches the target. A target within
+        # float noise of an interval's closing value finishes exactly at that closing moment,
+        # never at the next opening. The noise allowance is fixed per interval, so the map
+        # target -> moment stays monotone.
         j = bisect_left(cum_after, target)
+        if j > 0 and target - cum_after[j - 1] <= self._slack(j - 1):
+            j -= 1
+            end = self._closes[j]
+        elif cum_after[j] - target <= self._slack(j):
+            end = self._closes[j]
+        else:
+            end = self._opens[j] + (target - self._cum_before[j]) / 24.0
+            if end > self._closes[j]:
+                end = self._closes[j]
         if self._long_gaps:
             first = bisect_right(self._opens, begin) - 1
             k = bisect_right(self._long_gaps, first)
             if k < len(self._long_gaps) and self._long_gaps[k] <= j:
                 raise self._idle_error(self._closes[self._long_gaps[k] - 1])
-        end = self._opens[j] + (target - self._cum_before[j]) / 24.0
-        close = self._closes[j]
-        if end > close:
-            end = close
         return end if end > begin else begin
 
     def work_hours_between(self, t0: float, t1: float) -> float:
@@ -350,6 +363,10 @@ class WorkCalendar:
             return 0.0
         return min(self._cum_before[i] + (t - self._opens[i]) * 24.0, self._cum_after[i])
 
+    def _slack(self, i: int) -> float:
+        """Float noise, in work hours, allowed around the closing clock value of interval i."""
+        return (24.0 * self._closes[i] + self._cum_after[i]) * _SNAP_RELATIVE
+
     def _cover(self, t: float) -> None:
         """Extend the tables so that they hold every day up to the day of moment ``t``."""
         day = math.floor(t)
@@ -389,11 +406,10 @@ class WorkCalendar:
         end = self.day_end_hours / 24.0
         per_day = self.hours_per_day
         first_weekday = self.start_date.weekday()
-        for day in range(self._span, new_span):
-            if (first_weekday + day) % 7 in self.weekdays and (
-                not self.holidays
-                or self.start_date + datetime.timedelta(days=day) not in self.holidays
-            ):
+        weekdays = self.weekdays
+        holidays = self._holiday_days
+        for day in range(self._span, new_span):  # same test as is_working_day, inlined
+            if (first_weekday + day) % 7 in weekdays and day not in holidays:
                 n = len(self._opens)
                 if n and day + start - self._closes[-1] > MAX_IDLE_DAYS:
                     self._long_gaps.append(n)

@@ -15,7 +15,16 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from simulator.calendar import WorkCalendar, parse_hours, weekday_numbers
 from simulator.dists import Distribution, Fixed, coerce_distribution
@@ -24,6 +33,8 @@ Path = tuple[str | int, ...]
 LineMarks = Mapping[Path, int]
 
 COOLED = "cooled"  # the loss reason of a lead that went cold while it queued
+OWNER_LEFT = "owner_left"  # a lead whose owner left, when the CRM kept no history
+RESERVED_REASONS = (COOLED, OWNER_LEFT)
 SHARE_TOLERANCE = 1e-6
 
 
@@ -41,7 +52,9 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
+        # one line whatever the input: control characters and line breaks are shown escaped
+        return "".join(ch if ch.isprintable() else repr(ch)[1:-1]
+                       for ch in f"{where}:{field} {self.message}")
 
 
 Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
@@ -49,8 +62,31 @@ Name = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
+def _by_segment_or_one(value: Any) -> str:
+    """A mapping without ``dist`` gives one value per segment; anything else is one value."""
+    return "by_segment" if isinstance(value, dict) and "dist" not in value else "one"
+
+
+ShareBySegment = Annotated[
+    Annotated[Share, Tag("one")] | Annotated[dict[str, Share], Tag("by_segment")],
+    Discriminator(_by_segment_or_one),
+]
+DistBySegment = Annotated[
+    Annotated[Dist, Tag("one")] | Annotated[dict[str, Dist], Tag("by_segment")],
+    Discriminator(_by_segment_or_one),
+]
+WEEKDAYS_ALLOWED = "mon, tue, wed, thu, fri, sat, sun"
+
+
+def _working_weekdays(value: tuple[str, ...]) -> tuple[str, ...]:
+    if not weekday_numbers(value):
+        raise ValueError(f"needs at least one working weekday: {WEEKDAYS_ALLOWED}")
+    return value
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class CalendarSpec(_Frozen):
@@ -64,7 +100,13 @@ class CalendarSpec(_Frozen):
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        weekday_numbers(v)
+        return _working_weekdays(v)
+
+    @field_validator("start_date")
+    @classmethod
+    def _start(cls, v: dt.date) -> dt.date:
+        if not dt.date(1900, 1, 1) <= v <= dt.date(2200, 12, 31):
+            raise ValueError("must be a date between 1900-01-01 and 2200-12-31")
         return v
 
     @field_validator("hours")
@@ -84,9 +126,7 @@ class RoleCalendarSpec(_Frozen):
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if v is not None:
-            weekday_numbers(v)
-        return v
+        return None if v is None else _working_weekdays(v)
 
     @field_validator("hours")
     @classmethod
@@ -107,7 +147,7 @@ class Channel(_Frozen):
     )
     cost_per_lead: float = Field(default=0.0, ge=0)
     segment_mix: dict[str, Share] | None = None
-    deal_size: dict[str, Dist] | Dist = Field(default_factory=lambda: Fixed(value=0.0))
+    deal_size: DistBySegment = Field(default_factory=lambda: Fixed(value=0.0))
 
     def deal_size_for(self, segment: str) -> Distribution:
         if isinstance(self.deal_size, dict):
@@ -154,7 +194,7 @@ class Role(_Frozen):
     """People who do steps: hunters, closers, warehouse, farmers, ..."""
 
     name: Name
-    headcount: int = Field(ge=0, le=10_000)
+    headcount: int = Field(ge=0, le=10_000, strict=True)
     salary_per_month: float = Field(default=0.0, ge=0)
     speed: Dist = Field(default_factory=lambda: Fixed(value=1.0))
     conversion_skill: Dist = Field(default_factory=lambda: Fixed(value=1.0))
@@ -173,7 +213,7 @@ class Step(_Frozen):
     role: Name | None = None
     effort_hours: Dist = Field(default_factory=lambda: Fixed(value=0.0))
     client_delay_days: Dist = Field(default_factory=lambda: Fixed(value=0.0))
-    conversion: Share | dict[str, Share] = 1.0
+    conversion: ShareBySegment = 1.0
     loss_reasons: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=lambda: {"not_converted": 1.0}
     )
@@ -221,7 +261,7 @@ class Scenario(_Frozen):
     name: Name
     description: str = ""
     seed: int = Field(default=1, ge=0, le=2**63 - 1)
-    currency: str = Field(default="RUB", pattern=r"^[A-Z]{3}$")
+    currency: str = "RUB"
     horizon_days: float = Field(gt=0, le=3660)
     warmup_days: float = Field(default=0.0, ge=0)
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
@@ -230,9 +270,16 @@ class Scenario(_Frozen):
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
     plan: SalesPlan | None = None
-    gross_margin: Share | dict[str, Share] = 1.0
+    gross_margin: ShareBySegment = 1.0
     crm_keeps_history: bool = True
     lost_when_owner_leaves: Share = 0.5
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if len(v) != 3 or not v.isascii() or not v.isupper() or not v.isalpha():
+            raise ValueError("must be a three-letter ISO 4217 code such as RUB, EUR or USD")
+        return v
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -353,6 +400,9 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
             checks.append((("gross_margin",), f"has no margin for segment(s) {_names(missing)}"))
     step_names = {sp.name for st in s.stages for sp in st.steps}
     for ri, role in enumerate(s.roles):
+        if role.speed.can_be_zero:
+            checks.append((("roles", ri, "speed"),
+                           "a speed multiplier must be above 0 for everyone (1 = normal speed)"))
         if role.pay is not None:
             if role.pay.needs_plan and (s.plan is None or s.plan.role != role.name):
                 checks.append((("roles", ri, "pay"),
@@ -385,14 +435,16 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
                     checks.append(((*base, "conversion"),
                                    f"has no conversion for segment(s) {_names(missing)}; give "
                                    f"every segment or one number for all"))
-            if step.segments is not None:
-                checks.append(_known_keys((*base, "segments"), dict.fromkeys(step.segments),
-                                          seg_names, "segment"))
+            for i, seg in enumerate(step.segments or ()):
+                if seg not in seg_names:
+                    checks.append(((*base, "segments", i), f"unknown segment '{seg}'; allowed: "
+                                                            f"{_names(sorted(seg_names))}"))
             checks.append(_sums_to_one((*base, "loss_reasons"), step.loss_reasons))
-            if COOLED in step.loss_reasons:
-                checks.append(((*base, "loss_reasons", COOLED),
-                               f"'{COOLED}' is reserved for leads lost to waiting; choose "
-                               f"another name"))
+            for reserved in RESERVED_REASONS:
+                if reserved in step.loss_reasons:
+                    checks.append(((*base, "loss_reasons", reserved),
+                                   f"'{reserved}' is reserved: the engine gives this reason "
+                                   f"itself; choose another name"))
             if (si, ki) > win and step.conversion != 1.0:
                 checks.append(((*base, "conversion"),
                                "steps after the winning step are after-sale work and cannot "
@@ -472,6 +524,9 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             path.append(part)
+        elif part in ("one", "by_segment") or (
+                isinstance(node, dict) and part in _UNION_TAGS and node.get("dist") == part):
+            continue  # a union member's name, not a key: stay on this node
         elif isinstance(node, dict | list):
             # a missing or unknown key: name it, then stop walking
             if isinstance(part, str) and part not in _UNION_TAGS:
@@ -486,6 +541,8 @@ def _from_pydantic(exc: ValidationError, data: Any, source: str, marks: LineMark
     loc = tuple(err["loc"])
     path = _data_path(loc, data)
     kind = err["type"]
+    if kind == "union_tag_invalid":
+        path = (*path, "dist")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(Scenario, loc[:-1])
         message = f"unknown key '{loc[-1]}'; allowed: {', '.join(allowed)}"
@@ -496,8 +553,10 @@ def _from_pydantic(exc: ValidationError, data: Any, source: str, marks: LineMark
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
         given = err.get("input")
-        if kind != "union_tag_invalid" and isinstance(given, str | int | float | bool):
-            message += f" (got {given!r})"
+        if kind != "union_tag_invalid" and "(got " not in message \
+                and isinstance(given, str | int | float | bool):
+            shown = repr(given)
+            message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
     return ScenarioError(message, source=source, line=_line_for(path, marks),
                          path=format_path(path))
 
@@ -563,5 +622,5 @@ def _step_into(annotation: Any, part: int | str) -> Any:
     return None
 
 
-_UNION_TAGS = frozenset({"fixed", "exponential", "lognormal", "triangular", "uniform",
-                         "empirical"})
+_UNION_TAGS = frozenset({"one", "by_segment", "fixed", "exponential", "lognormal", "triangular",
+                         "uniform", "empirical"})

@@ -17,7 +17,7 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -30,6 +30,11 @@ class _Spec(BaseModel):
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         raise NotImplementedError
 
+    @property
+    def can_be_zero(self) -> bool:
+        """Whether a draw can be 0 (exponential and lognormal draws never are)."""
+        return False
+
 
 class Fixed(_Spec):
     """Always the same value."""
@@ -40,6 +45,10 @@ class Fixed(_Spec):
     @property
     def mean(self) -> float:
         return self.value
+
+    @property
+    def can_be_zero(self) -> bool:
+        return self.value == 0
 
     @property
     def variance(self) -> float:
@@ -107,6 +116,10 @@ class Triangular(_Spec):
         return (self.low + self.mode + self.high) / 3
 
     @property
+    def can_be_zero(self) -> bool:
+        return self.low == 0
+
+    @property
     def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
@@ -131,6 +144,10 @@ class Uniform(_Spec):
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
+
+    @property
+    def can_be_zero(self) -> bool:
+        return self.low == 0
 
     @property
     def variance(self) -> float:
@@ -162,6 +179,10 @@ class Empirical(_Spec):
     @property
     def mean(self) -> float:
         return float(np.dot(self._p(), self.values))
+
+    @property
+    def can_be_zero(self) -> bool:
+        return min(self.values) == 0
 
     @property
     def variance(self) -> float:

@@ -8,9 +8,11 @@ from typing import Any
 
 import yaml
 
-from simulator.config import Path, Scenario, ScenarioError
+from simulator.config import Path, Scenario, ScenarioError, format_path
 
 MAX_FILE_BYTES = 5_000_000
+MAX_DEPTH = 64  # no scenario nests deeper; guards against recursion
+MAX_VALUES = 200_000  # guards against "billion laughs" alias expansion
 
 
 def load_scenario(path: str | FsPath) -> Scenario:
@@ -49,13 +51,10 @@ def parse_yaml(text: str, source: str = "<scenario>") -> tuple[Any, dict[Path, i
     """Parse YAML text; see :func:`read_yaml`."""
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError(f"not valid YAML: {what}", source=source, line=line) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
+        raise _yaml_error(exc, text, source) from None
+    except RecursionError:
+        raise ScenarioError("nested too deeply; not a scenario", source=source) from None
     if len(nodes) > 1:
         raise ScenarioError("holds several YAML documents; a scenario is one document",
                             source=source, line=nodes[1].start_mark.line + 1)
@@ -64,33 +63,67 @@ def parse_yaml(text: str, source: str = "<scenario>") -> tuple[Any, dict[Path, i
                             "and stages", source=source, line=1)
     marks: dict[Path, int] = {}
     try:
-        data = _construct(nodes[0], (), marks, source)
+        data = _construct(nodes[0], (), marks, source, [0])
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
+        raise _yaml_error(exc, text, source) from None
     return data, marks
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str, source: str) -> ScenarioError:
+    """PyYAML's multi-line error as one line with the line number."""
+    line: int | None = None
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None and exc.context_mark is not None \
+                and mark.line + 1 > len(text.splitlines()):
+            mark = exc.context_mark  # "unclosed [ at the end": point at the opening bracket
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+    elif isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        what = (f"unacceptable character #x{exc.character:04X}"
+                if isinstance(exc.character, int) else str(exc.reason))
+    else:
+        what = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+    return ScenarioError(f"not valid YAML: {what}", source=source, line=line)
 
 
 _constructor = yaml.SafeLoader("")  # a constructor for scalars only; holds no document
 
 
-def _construct(node: yaml.Node, path: Path, marks: dict[Path, int], source: str) -> Any:
-    marks[path] = node.start_mark.line + 1
+def _construct(node: yaml.Node, path: Path, marks: dict[Path, int], source: str,
+               count: list[int]) -> Any:
+    line = node.start_mark.line + 1
+    marks[path] = line
+    count[0] += 1
+    if len(path) > MAX_DEPTH or count[0] > MAX_VALUES:
+        raise ScenarioError("nested too deeply or too many values (after expanding aliases); "
+                            "not a scenario", source=source, line=line, path=format_path(path))
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         _constructor.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = _construct(key_node, (*path, "<key>"), {}, source)
+            key = _construct(key_node, (*path, "<key>"), {}, source, count)
             if not isinstance(key, str | int | float | bool | dt.date):
                 raise ScenarioError("mapping keys must be plain names", source=source,
-                                    line=key_node.start_mark.line + 1)
-            if isinstance(key, bool | dt.date) or not isinstance(key, str):
+                                    line=key_node.start_mark.line + 1, path=format_path(path))
+            if not isinstance(key, str):
                 key = str(key)
             if key in out:
                 raise ScenarioError(f"key '{key}' appears twice", source=source,
-                                    line=key_node.start_mark.line + 1)
-            out[key] = _construct(value_node, (*path, key), marks, source)
+                                    line=key_node.start_mark.line + 1,
+                                    path=format_path((*path, key)))
+            out[key] = _construct(value_node, (*path, key), marks, source, count)
             marks[(*path, key)] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, i), marks, source) for i, item in enumerate(node.value)]
-    return _constructor.construct_object(node, deep=True)
+        return [_construct(item, (*path, i), marks, source, count)
+                for i, item in enumerate(node.value)]
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except Exception as exc:  # PyYAML's constructors raise plain errors on bad scalars
+        what = "date" if str(node.tag).endswith(":timestamp") else "value"
+        raise ScenarioError(f"not a valid {what}: {node.value!r} ({exc})", source=source,
+                            line=line, path=format_path(path)) from None

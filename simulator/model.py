@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from simulator.calendar import WorkCalendar
-from simulator.config import COOLED, Scenario, Step
+from simulator.config import COOLED, OWNER_LEFT, Scenario, Step
 from simulator.events import EventLog
 from simulator.rng import Streams
 
@@ -274,7 +274,6 @@ class _StepPlan:
     draws: StepDraws
 
 
-OWNER_LEFT = "owner_left"  # loss reason of a lead whose owner left and the CRM kept no history
 DAYS_PER_MONTH = 30.4375  # days in an average month
 
 
@@ -459,12 +458,13 @@ class SalesModel:
             start = person.calendar.next_open(env.now)
             if start > env.now:
                 yield env.timeout(start - env.now)
-            queue_wait = env.now - entered
-            record(env.now, lead_id, channel, segment, stage, step, "start", staff_id=person.id,
+            # `start` itself, not env.now: now + (start - now) can fall one ulp short of opening
+            queue_wait = start - entered
+            record(start, lead_id, channel, segment, stage, step, "start", staff_id=person.id,
                    role=plan.role, amount=amount)
             work_hours = float(plan.draws.effort_hours[lead_id]) / (
-                person.speed * person.productivity(env.now))
-            finish = person.calendar.add_work_hours(env.now, work_hours)
+                person.speed * person.productivity(start))
+            finish = person.calendar.add_work_hours(start, work_hours)
             if finish > env.now:
                 yield env.timeout(finish - env.now)
             record(env.now, lead_id, channel, segment, stage, step, "finish", staff_id=person.id,

@@ -12,6 +12,9 @@ from simulator.config import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "b2b_baseline.yaml"
+# scenarios/variants/ holds comparison specs (variants of a base scenario), not scenarios
+SHIPPED_SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")
+                           if "variants" not in p.relative_to(ROOT / "scenarios").parts)
 
 
 def scenario_from_yaml(text: str) -> Scenario:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from simulator.cli import app
 from simulator.loader import load_scenario
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, SHIPPED_SCENARIOS
 
 runner = CliRunner()
 RUN_FILES = {"summary.json", "events.csv.gz", "stages.csv", "steps.csv", "losses.csv",
@@ -122,8 +122,7 @@ def test_schema_is_json_schema() -> None:
     assert "horizon_days" in schema["required"]
 
 
-@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix()
-                                        for p in (ROOT / "scenarios").rglob("*.yaml")))
+@pytest.mark.parametrize("path", [p.relative_to(ROOT).as_posix() for p in SHIPPED_SCENARIOS])
 def test_every_shipped_scenario_runs(path: str, tmp_path: Path) -> None:
     days = max(40, load_scenario(ROOT / path).warmup_days + 20)
     code, text = run("run", str(ROOT / path), "--days", str(days), "--out", str(tmp_path / "o"))

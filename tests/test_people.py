@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.model import OWNER_LEFT, Leads, SalesModel
+from simulator.config import OWNER_LEFT
+from simulator.model import Leads, SalesModel
 from simulator.runner import simulate
 from tests.conftest import scenario_from_yaml
 
