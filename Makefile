@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/salesim run $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check simulator training reports tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
