@@ -126,6 +126,8 @@ def run(
         "channels.csv": csv_writer(aggregate_table([m.channels for m in metrics], ["channel"])),
         "monthly.csv": csv_writer(aggregate_table([m.monthly for m in metrics], ["month"])),
         "pnl.csv": csv_writer(aggregate_table([m.pnl for m in metrics], ["month"])),
+        "cash.csv": csv_writer(aggregate_table([m.cash for m in metrics], ["month"])),
+        "clients.csv": csv_writer(aggregate_table([m.clients for m in metrics], ["segment"])),
         "payroll.csv": csv_writer(_payroll_table([m.payroll for m in metrics])),
         "events.csv.gz": events_writer(scenario, [r.result.events for r in runs]),
         "scenario.yaml": scenario_writer(scenario),

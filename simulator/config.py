@@ -239,6 +239,59 @@ class Stage(_Frozen):
     steps: tuple[Step, ...] = Field(min_length=1)
 
 
+Rate = Annotated[float, Field(ge=0, le=1000)]
+RateBySegment = Annotated[
+    Annotated[Rate, Tag("one")] | Annotated[dict[str, Rate], Tag("by_segment")],
+    Discriminator(_by_segment_or_one),
+]
+Hazard = Annotated[float, Field(ge=0, lt=1)]
+HazardBySegment = Annotated[
+    Annotated[Hazard, Tag("one")] | Annotated[dict[str, Hazard], Tag("by_segment")],
+    Discriminator(_by_segment_or_one),
+]
+
+
+def for_segment(value: Any, segment: str) -> Any:
+    """The value of a field that is either one value or a mapping per segment."""
+    return value[segment] if isinstance(value, dict) else value
+
+
+class KeyAccounts(_Frozen):
+    """Clients whose revenue passes a threshold move to a key-account manager."""
+
+    role: Name
+    revenue_threshold: float = Field(gt=0)
+    churn_factor: float = Field(default=0.5, ge=0)
+    upsell_factor: float = Field(default=2.0, ge=0)
+
+
+class ClientBase(_Frozen):
+    """Life after the first deal: the client is owned by an account manager (farmer), places
+    repeat orders, can be upsold and can churn."""
+
+    owner_role: Name
+    repeat_orders_per_month: RateBySegment = 0.0
+    repeat_order_share: float = Field(default=0.5, gt=0, le=100)
+    upsell_per_month: Rate = 0.0
+    upsell_share: float = Field(default=0.3, gt=0, le=100)
+    order_handling_hours: Dist = Field(default_factory=lambda: Fixed(value=1.0))
+    order_stages: tuple[Name, ...] = ()
+    clients_per_owner: int = Field(default=50, ge=1, le=100_000)
+    churn_per_month: HazardBySegment = 0.0
+    late_delivery_churn_factor: float = Field(default=2.0, ge=1)
+    owner_left_churn_factor: float = Field(default=1.5, ge=1)
+    memory_days: float = Field(default=90.0, gt=0)
+    key_accounts: KeyAccounts | None = None
+
+
+class Payment(_Frozen):
+    """Invoices are paid after a delay; past ``terms_days`` they are overdue."""
+
+    terms_days: float = Field(default=10.0, ge=0)
+    delay_days: DistBySegment
+    first_deals: bool = True  # false when the pipeline's own "money" step is the payment
+
+
 class SalesPlan(_Frozen):
     """The top-down revenue plan: an amount per calendar month, carried by one role's people."""
 
@@ -270,6 +323,8 @@ class Scenario(_Frozen):
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
     plan: SalesPlan | None = None
+    clients: ClientBase | None = None
+    payment: Payment | None = None
     gross_margin: ShareBySegment = 1.0
     crm_keeps_history: bool = True
     lost_when_owner_leaves: Share = 0.5
@@ -414,6 +469,14 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
         if days != sorted(days) or len(set(days)) != len(days):
             checks.append((("roles", ri, "headcount_changes"),
                            "changes must be in increasing order of day, one per day"))
+    checks.extend(_check_clients(s, role_names))
+    if s.payment is not None and isinstance(s.payment.delay_days, dict):
+        checks.append(_known_keys(("payment", "delay_days"), s.payment.delay_days, seg_names,
+                                  "segment"))
+        missing = [seg for seg in s.segments if seg not in s.payment.delay_days]
+        if missing:
+            checks.append((("payment", "delay_days"),
+                           f"has no delay for segment(s) {_names(missing)}"))
     if s.plan is not None and s.plan.role not in role_names:
         checks.append((("plan", "role"), f"unknown role '{s.plan.role}'; allowed: "
                                          f"{_names(role_names)}"))
@@ -458,6 +521,40 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
                 checks.append((("stages", si, "assignment"),
                                "an owned stage needs at least one step with a role"))
     return next((c for c in checks if c is not None), None)
+
+
+def _check_clients(s: Scenario, role_names: list[str]) -> list[tuple[Path, str] | None]:
+    c = s.clients
+    if c is None:
+        return []
+    checks: list[tuple[Path, str] | None] = []
+    allowed_roles = _names(role_names)
+    if c.owner_role not in role_names:
+        checks.append((("clients", "owner_role"),
+                       f"unknown role '{c.owner_role}'; allowed: {allowed_roles}"))
+    if c.key_accounts is not None and c.key_accounts.role not in role_names:
+        checks.append((("clients", "key_accounts", "role"),
+                       f"unknown role '{c.key_accounts.role}'; allowed: {allowed_roles}"))
+    stage_names = [st.name for st in s.stages]
+    win_stage = s.win_step()[0]
+    for i, name in enumerate(c.order_stages):
+        if name not in stage_names:
+            checks.append((("clients", "order_stages", i),
+                           f"unknown stage '{name}'; allowed: {_names(stage_names)}"))
+        elif stage_names.index(name) <= win_stage:
+            checks.append((("clients", "order_stages", i),
+                           f"'{name}' comes before the winning step; a repeat order goes "
+                           f"through after-sale stages only"))
+    for field_name in ("repeat_orders_per_month", "churn_per_month"):
+        value = getattr(c, field_name)
+        if isinstance(value, dict):
+            seg_names = set(s.segments)
+            checks.append(_known_keys(("clients", field_name), value, seg_names, "segment"))
+            missing = [seg for seg in s.segments if seg not in value]
+            if missing:
+                checks.append((("clients", field_name),
+                               f"has no value for segment(s) {_names(missing)}"))
+    return checks
 
 
 def _unique(path: Path, names: Sequence[str], what: str, key: str | None = None

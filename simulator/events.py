@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-EVENT_KINDS = ("arrive", "enqueue", "start", "finish", "client_wait", "convert", "lose", "win")
+EVENT_KINDS = ("arrive", "enqueue", "start", "finish", "client_wait", "convert", "lose", "win",
+               "order", "paid", "churn", "key_account")
+# the events of a case moving through stages and steps (the others concern invoices and clients)
+FLOW_EVENTS = ("enqueue", "start", "finish", "client_wait", "convert", "lose", "win")
 COLUMNS = ("time", "lead_id", "channel", "segment", "stage", "step", "event", "staff_id", "role",
-           "amount", "reason", "work_hours")
+           "amount", "reason", "work_hours", "client_id")
 CATEGORICAL = ("channel", "segment", "stage", "step", "event", "staff_id", "role", "reason")
 
 
@@ -23,8 +26,12 @@ class EventLog:
 
     def record(self, time: float, lead_id: int, channel: str, segment: str, stage: str, step: str,
                event: str, staff_id: str = "", role: str = "", amount: float = 0.0,
-               reason: str = "", work_hours: float = 0.0) -> None:
-        """Append one event (empty strings for columns that do not apply)."""
+               reason: str = "", work_hours: float = 0.0, client_id: int = -1) -> None:
+        """Append one event (empty strings for columns that do not apply).
+
+        ``lead_id`` is the case: a lead, or a repeat order (numbered after the leads), whose
+        ``client_id`` is the lead that became the client (-1 on a lead's own rows).
+        """
         c = self._cols
         c[0].append(time)
         c[1].append(lead_id)
@@ -38,6 +45,7 @@ class EventLog:
         c[9].append(amount)
         c[10].append(reason)
         c[11].append(work_hours)
+        c[12].append(client_id)
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a DataFrame with float times, int lead ids and categorical labels."""
@@ -59,5 +67,7 @@ def frame_from_columns(columns: dict[str, list[object]]) -> pd.DataFrame:
             [str(v) for v in columns.get("reason", [""] * len(columns["time"]))]),
         "work_hours": pd.array(columns.get("work_hours", [0.0] * len(columns["time"])),
                                dtype="float64"),
+        "client_id": pd.array(columns.get("client_id", [-1] * len(columns["time"])),
+                              dtype="int64"),
     })
     return frame[list(COLUMNS)]

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.clientbase import cash_table, clients_table
 from simulator.config import COOLED, Scenario
-from simulator.money import payroll, pnl
+from simulator.events import FLOW_EVENTS
+from simulator.money import month_labels, payroll, pnl
 
 DAY_HOURS = 24.0
 
@@ -37,7 +39,7 @@ def step_visits(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     sla_breach (queue + work took longer than the step's SLA, or has by the horizon).
     """
     horizon = scenario.horizon_days
-    ev = events[events["event"] != "arrive"]
+    ev = events[events["event"].isin(FLOW_EVENTS)]
     keys = ["lead_id", "stage", "step"]
     grouped = ev.groupby(keys, observed=True, sort=False)
     visits = grouped.agg(t_enter=("time", "min"), channel=("channel", "first"),
@@ -152,6 +154,7 @@ def _flow_row(v: pd.DataFrame, head: dict[str, Any], waits: pd.Series, cycles: p
 
 def stage_visits(visits: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """One row per lead and stage: entry, exit, outcome of the stage, queue wait in it."""
+    visits = visits[visits["stage"].isin([st.name for st in scenario.stages])]
     visits = visits.assign(is_convert=visits["outcome"] == "convert",
                            is_lose=visits["outcome"] == "lose",
                            is_cooled=(visits["outcome"] == "lose") & (visits["reason"] == COOLED))
@@ -261,18 +264,21 @@ def loss_table(visits: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def channel_table(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Per channel: leads, lead cost, won deals, revenue, cost per won deal, conversion."""
+def channel_table(leads: pd.DataFrame, orders: pd.DataFrame, scenario: Scenario
+                  ) -> pd.DataFrame:
+    """Per channel: leads, lead cost, won deals, revenue (first deals and the clients' later
+    orders: end-to-end), cost per won deal, conversion, revenue per rouble of lead cost."""
     rows = []
     for channel in scenario.channels:
         c = leads[leads["channel"] == channel.name]
         won = c["t_won"].notna()
         cost = len(c) * channel.cost_per_lead
-        revenue = float(c.loc[won, "amount"].sum())
+        repeat = float(orders.loc[orders["channel"] == channel.name, "amount"].sum())
+        revenue = float(c.loc[won, "amount"].sum()) + repeat
         n_won = int(won.sum())
         rows.append({
             "channel": channel.name, "leads": len(c), "cost": cost, "won": n_won,
-            "revenue": revenue,
+            "revenue": revenue, "revenue_repeat": repeat,
             "cost_per_won": cost / n_won if n_won else math.nan,
             "conversion": n_won / len(c) if len(c) else math.nan,
             "revenue_per_cost": revenue / cost if cost else math.nan,
@@ -280,30 +286,44 @@ def channel_table(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def monthly_revenue(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Won deals and revenue by calendar month of the win."""
+def monthly_revenue(leads: pd.DataFrame, orders: pd.DataFrame, scenario: Scenario
+                    ) -> pd.DataFrame:
+    """Won deals, revenue from them and from the client base, by calendar month."""
     won = leads[leads["t_won"].notna()]
-    start = pd.Timestamp(scenario.calendar.start_date)
-    months = (start + pd.to_timedelta(won["t_won"], unit="D")).dt.strftime("%Y-%m")
-    table = won.groupby(months.to_numpy()).agg(won=("amount", "size"), revenue=("amount", "sum"))
+    first = won.groupby(month_labels(won["t_won"], scenario).to_numpy()).agg(
+        won=("amount", "size"), revenue_first=("amount", "sum"))
+    repeat = orders.groupby(month_labels(orders["time"], scenario).to_numpy()).agg(
+        orders=("amount", "size"), revenue_repeat=("amount", "sum"))
+    table = first.join(repeat, how="outer").fillna(0)
+    table["won"] = table["won"].astype(int)
+    table["orders"] = table["orders"].astype(int)
+    table["revenue"] = table["revenue_first"] + table["revenue_repeat"]
     table.index.name = "month"
-    return table.reset_index()
+    return table.reset_index()[["month", "won", "revenue_first", "orders", "revenue_repeat",
+                                "revenue"]]
 
 
-def overall(leads: pd.DataFrame) -> dict[str, Any]:
-    """Lead accounting and headline figures; generated = won + lost + in progress exactly."""
+def overall(leads: pd.DataFrame, orders: pd.DataFrame) -> dict[str, Any]:
+    """Lead accounting and headline figures; generated = won + lost + in progress exactly.
+
+    ``revenue`` is everything invoiced: first deals of the counted leads plus repeat orders and
+    upsells placed in the window.
+    """
     won = leads["t_won"].notna()
     lost = leads["t_lost"].notna() & ~won
     n = len(leads)
-    revenue = float(leads.loc[won, "amount"].sum())
+    first = float(leads.loc[won, "amount"].sum())
+    repeat = float(orders["amount"].sum())
     cycle = (leads["t_won"] - leads["t_arrive"])[won]
     return {
         "generated": n,
         "won": int(won.sum()),
         "lost": int(lost.sum()),
         "in_progress": int(n - won.sum() - lost.sum()),
-        "revenue": revenue,
-        "average_deal": revenue / int(won.sum()) if won.any() else math.nan,
+        "revenue": first + repeat,
+        "revenue_first": first,
+        "revenue_repeat": repeat,
+        "average_deal": first / int(won.sum()) if won.any() else math.nan,
         "lead_to_deal": int(won.sum()) / n if n else math.nan,
         "lead_to_cash_days_median": float(cycle.median()) if won.any() else math.nan,
     }
@@ -450,6 +470,8 @@ class RunMetrics:
     bottleneck: dict[str, Any]
     pnl: pd.DataFrame
     payroll: pd.DataFrame
+    cash: pd.DataFrame
+    clients: pd.DataFrame
     window: tuple[float, float] = field(default=(0.0, 0.0))
 
     def money(self) -> dict[str, float]:
@@ -465,23 +487,27 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     pay = payroll(events, staff, scenario)
     leads = _lead_table(events)
     counted = leads[leads["t_arrive"] >= window[0]]
+    orders = events[(events["event"] == "order") & (events["time"] >= window[0])]
+    # a stage's flow counts the leads that arrived and the repeat orders placed in the window
+    cases = set(counted.index) | set(orders["lead_id"])
     all_visits = step_visits(events, scenario)
     all_stage_rows = stage_visits(all_visits, scenario)
-    is_counted = all_visits["lead_id"].isin(counted.index)
-    visits = all_visits[is_counted]
-    stage_rows = all_stage_rows[all_stage_rows["lead_id"].isin(counted.index)]
+    visits = all_visits[all_visits["lead_id"].isin(cases)]
+    stage_rows = all_stage_rows[all_stage_rows["lead_id"].isin(cases)]
     stages = stage_table(stage_rows, all_stage_rows, scenario, window)
     # time averages (utilisation, queues) cover every lead present in the window
     roles, people = role_tables(all_visits, staff, scenario, window)
     return RunMetrics(
-        overall=overall(counted),
+        overall=overall(counted, orders),
         stages=stages,
         steps=step_table(visits, scenario),
         losses=loss_table(visits),
         roles=roles,
         people=people,
-        channels=channel_table(counted, scenario),
-        monthly=monthly_revenue(counted, scenario),
+        channels=channel_table(counted, orders, scenario),
+        monthly=monthly_revenue(counted, orders, scenario),
+        cash=cash_table(events, scenario),
+        clients=clients_table(events, scenario),
         bottleneck=bottleneck(stages, roles, all_visits, scenario, window),
         pnl=pnl(events, staff, scenario, pay),
         payroll=pay,

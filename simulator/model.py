@@ -6,6 +6,7 @@ does what and when. It does no I/O and prints nothing; what happened is in the e
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -17,7 +18,7 @@ import numpy as np
 import simpy
 
 from simulator.calendar import WorkCalendar
-from simulator.config import COOLED, OWNER_LEFT, Scenario, Step
+from simulator.config import COOLED, OWNER_LEFT, ClientBase, Scenario, Step, for_segment
 from simulator.events import EventLog
 from simulator.rng import Streams
 
@@ -125,6 +126,20 @@ def draw_steps(scenario: Scenario, streams: Streams, n_leads: int) -> list[list[
     return out
 
 
+def draw_payment_days(scenario: Scenario, streams: Streams, leads: Leads) -> FloatArray:
+    """Days from the first invoice to the money, per lead (0 without a payment block)."""
+    if scenario.payment is None or not scenario.payment.first_deals:
+        return np.zeros(len(leads))
+    rng = streams.named("durations", "payment")
+    days = np.zeros(len(leads))
+    segments = np.asarray(leads.segment, dtype=object)
+    for segment in scenario.segments:
+        at = segments == segment
+        dist = for_segment(scenario.payment.delay_days, segment)
+        days[at] = dist.sample(rng, int(at.sum()))
+    return days
+
+
 # -- staff and queues -----------------------------------------------------------------------------
 
 
@@ -147,6 +162,7 @@ class Staff:
     left_at: float | None = None
     leaving: bool = False  # leaves when the work at hand is done
     owned_leads: int = 0
+    clients: int = 0
     queue: list[tuple[int, int, simpy.Event]] = field(default_factory=list)
 
     @property
@@ -184,11 +200,14 @@ class RolePool:
     def active(self) -> list[Staff]:
         return [s for s in self.staff if s.active]
 
-    def choose_owner(self, rule: str) -> Staff | None:
+    def choose_owner(self, rule: str, clients: bool = False) -> Staff | None:
+        """An owner for a lead (or, with ``clients``, for a client: load = clients owned)."""
         active = self.active
         if not active:
             return None
         if rule == "least_loaded":
+            if clients:
+                return min(active, key=lambda s: s.clients)
             return min(active, key=lambda s: s.owned_leads)
         person = active[self._turn % len(active)]
         self._turn += 1
@@ -271,10 +290,14 @@ class _StepPlan:
     half_life_days: float | None
     wins: bool
     after_sale: bool
+    sla_days: float | None
+    spec: Step
     draws: StepDraws
 
 
 DAYS_PER_MONTH = 30.4375  # days in an average month
+REVIEW_DAYS = 30.0  # a client's risks are re-drawn at least this often (hazards change)
+CLIENT_STAGE = "client_base"  # the stage name of an account manager's work on a repeat order
 
 
 class SalesModel:
@@ -297,6 +320,9 @@ class SalesModel:
         self.log = EventLog()
         self.leads = draw_leads(scenario, self.streams) if leads is None else leads
         draws = draw_steps(scenario, self.streams, len(self.leads))
+        self._payment_days = draw_payment_days(scenario, self.streams, self.leads)
+        self._clients: dict[int, Client] = {}  # by case: a client's lead and its orders
+        self._next_case = len(self.leads)
         self.pools = {role.name: RolePool(self.env, role.name) for role in scenario.roles}
         self._handover = {role.name: self.streams.named("decisions", f"{role.name}/handover")
                           for role in scenario.roles}
@@ -381,6 +407,147 @@ class SalesModel:
         owners[role] = new
         return True
 
+    # -- invoices and clients -------------------------------------------------------------------
+
+    def _client_base(self) -> ClientBase:
+        assert self.scenario.clients is not None
+        return self.scenario.clients
+
+    def _invoice(self, case: int, channel: str, segment: str, amount: float,
+                 delay_days: float) -> None:
+        """An invoice is out: the money comes ``delay_days`` later (with a payment block)."""
+        payment = self.scenario.payment
+        if payment is not None and (payment.first_deals or case >= len(self.leads)):
+            self.env.process(self._pay(case, channel, segment, amount, delay_days))
+
+    def _pay(self, case: int, channel: str, segment: str, amount: float, delay_days: float
+             ) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(delay_days)
+        client = self._clients.get(case)
+        self.log.record(self.env.now, case, channel, segment, "", "", "paid", amount=amount,
+                        client_id=-1 if client is None or client.lead_id == case
+                        else client.lead_id)
+
+    def _become_client(self, lead: _LeadInStage) -> None:
+        base = self._client_base()
+        owner = self.pools[base.owner_role].choose_owner("least_loaded", clients=True)
+        if owner is not None:
+            owner.clients += 1
+        client = Client(lead.id, lead.channel, lead.segment, lead.amount, lead.amount, owner,
+                        self.streams.named("decisions", f"client#{lead.id}"))
+        self._clients[lead.id] = client
+        self.env.process(self._client_life(client))
+
+    def _client_life(self, client: Client) -> Generator[simpy.Event, Any, None]:
+        """Repeat orders, upsell and churn as competing risks, re-drawn at least monthly."""
+        base, env, rng = self._client_base(), self.env, client.rng
+        while True:
+            owner = client.owner
+            if owner is not None and not owner.active:
+                owner.clients -= 1
+                if not self.scenario.crm_keeps_history \
+                        and rng.random() < self.scenario.lost_when_owner_leaves:
+                    self._churn(client, OWNER_LEFT)
+                    return
+                role = owner.role
+                client.owner = self.pools[role].choose_owner("least_loaded", clients=True)
+                if client.owner is not None:
+                    client.owner.clients += 1
+                client.owner_left_until = env.now + base.memory_days
+            order, upsell, churn = self._client_rates(client)
+            total = order + upsell + churn
+            wait = rng.exponential(1 / total) if total > 0 else math.inf
+            if wait > REVIEW_DAYS:
+                yield env.timeout(REVIEW_DAYS)
+                continue
+            yield env.timeout(wait)
+            pick = rng.random() * total
+            if pick < churn:
+                self._churn(client, "churned")
+                return
+            kind = "repeat" if pick < churn + order else "upsell"
+            share = base.repeat_order_share if kind == "repeat" else base.upsell_share
+            yield from self._order(client, client.first_amount * share, kind)
+
+    def _client_rates(self, client: Client) -> tuple[float, float, float]:
+        """Daily rates of a repeat order, an upsell and churn for this client now."""
+        base, now = self._client_base(), self.env.now
+        key = base.key_accounts if client.key else None
+        order = for_segment(base.repeat_orders_per_month, client.segment) / DAYS_PER_MONTH
+        load = client.owner.clients / base.clients_per_owner if client.owner else 1.0
+        upsell = base.upsell_per_month * max(0.0, 1.0 - load) / DAYS_PER_MONTH
+        hazard = for_segment(base.churn_per_month, client.segment)
+        if now < client.late_until:
+            hazard *= base.late_delivery_churn_factor
+        if now < client.owner_left_until:
+            hazard *= base.owner_left_churn_factor
+        if key is not None:
+            upsell *= key.upsell_factor
+            hazard *= key.churn_factor
+        churn = -math.log1p(-min(hazard, 0.999)) / DAYS_PER_MONTH
+        return order, upsell, churn
+
+    def _churn(self, client: Client, reason: str) -> None:
+        if client.owner is not None:
+            client.owner.clients -= 1
+            client.owner = None
+        self.log.record(self.env.now, client.lead_id, client.channel, client.segment, "", "",
+                        "churn", amount=client.revenue, reason=reason)
+
+    def _order(self, client: Client, amount: float, kind: str
+               ) -> Generator[simpy.Event, Any, None]:
+        """A repeat order or upsell: invoiced, handled by the client's owner, then shipped."""
+        env, record, base = self.env, self.log.record, self._client_base()
+        case = self._next_case
+        self._next_case += 1
+        self._clients[case] = client
+        client.revenue += amount
+        record(env.now, case, client.channel, client.segment, "", "", "order", amount=amount,
+               reason=kind, client_id=client.lead_id)
+        delay = for_segment(self.scenario.payment.delay_days, client.segment).sample(
+            client.rng, 1)[0] if self.scenario.payment is not None else 0.0
+        self._invoice(case, client.channel, client.segment, amount, float(delay))
+        order = _LeadInStage(case, client.channel, client.segment, amount, 0, "least_loaded",
+                             {}, client_id=client.lead_id, rng=client.rng)
+        if client.owner is not None:
+            handling = self._handling_plan(client.owner.role, kind)
+            order.owners = {client.owner.role: client.owner}
+            yield from self._step(order, handling)
+        for stage_name in base.order_stages:
+            si = [st.name for st in self.scenario.stages].index(stage_name)
+            _, owner_rule, _, _ = self._stages[si]
+            order.owners = {}
+            order.owner_rule = owner_rule
+            for plan in self._segment_steps[client.segment][si]:
+                yield from self._step(order, plan)
+        self._promote(client)
+
+    @functools.cache  # noqa: B019 - one plan per (role, kind) for the model's lifetime
+    def _handling_plan(self, role: str, kind: str) -> _StepPlan:
+        """The account manager's work on a repeat order, as an after-sale step."""
+        step = Step(name=f"{kind}_order", role=role,
+                    effort_hours=self._client_base().order_handling_hours)
+        return _StepPlan(
+            stage_index=-1, step_index=0, stage=CLIENT_STAGE, name=step.name, role=role,
+            client_delay=False, conversion=dict.fromkeys(self.scenario.segments, 1.0),
+            reasons=("none",), reason_cum=(1.0,), half_life_days=None, wins=False,
+            after_sale=True, sla_days=None, spec=step, draws=_NO_DRAWS)
+
+    def _promote(self, client: Client) -> None:
+        """A client whose revenue passed the threshold becomes a key account with a KAM."""
+        key = self._client_base().key_accounts
+        if key is None or client.key or client.revenue < key.revenue_threshold:
+            return
+        kam = self.pools[key.role].choose_owner("least_loaded", clients=True)
+        if kam is None:
+            return
+        if client.owner is not None:
+            client.owner.clients -= 1
+        client.owner, client.key = kam, True
+        kam.clients += 1
+        self.log.record(self.env.now, client.lead_id, client.channel, client.segment, "", "",
+                        "key_account", staff_id=kam.id, role=kam.role, amount=client.revenue)
+
     # -- leads ----------------------------------------------------------------------------------
 
     def _plan(self, si: int, ki: int, step: Step, draws: StepDraws, win: tuple[int, int]
@@ -393,7 +560,8 @@ class SalesModel:
             client_delay=step.client_delay_days.mean > 0,
             conversion={seg: step.conversion_for(seg) for seg in self.scenario.segments},
             reasons=reasons, reason_cum=cum, half_life_days=stage.cooling_half_life_days,
-            wins=(si, ki) == win, after_sale=(si, ki) > win, draws=draws,
+            wins=(si, ki) == win, after_sale=(si, ki) > win, sla_days=step.sla_days,
+            spec=step, draws=draws,
         )
 
     def run(self) -> None:
@@ -439,13 +607,14 @@ class SalesModel:
     def _step(self, lead: _LeadInStage, plan: _StepPlan) -> Generator[simpy.Event, Any, str]:
         env, record = self.env, self.log.record
         lead_id, channel, segment, amount = lead.id, lead.channel, lead.segment, lead.amount
+        effort, client_delay, u, u_reason = lead.draws(plan)
         stage, step = plan.stage, plan.name
         queue_wait = 0.0
         if plan.role is not None:
             pool = self.pools[plan.role]
             entered = env.now
             record(entered, lead_id, channel, segment, stage, step, "enqueue", role=plan.role,
-                   amount=amount)
+                   amount=amount, client_id=lead.client_id)
             while True:
                 person: Staff | None = yield pool.request(lead.priority,
                                                           lead.owners.get(plan.role))
@@ -461,35 +630,41 @@ class SalesModel:
             # `start` itself, not env.now: now + (start - now) can fall one ulp short of opening
             queue_wait = start - entered
             record(start, lead_id, channel, segment, stage, step, "start", staff_id=person.id,
-                   role=plan.role, amount=amount)
-            work_hours = float(plan.draws.effort_hours[lead_id]) / (
-                person.speed * person.productivity(start))
+                   role=plan.role, amount=amount, client_id=lead.client_id)
+            work_hours = effort / (person.speed * person.productivity(start))
             finish = person.calendar.add_work_hours(start, work_hours)
             if finish > env.now:
                 yield env.timeout(finish - env.now)
             record(env.now, lead_id, channel, segment, stage, step, "finish", staff_id=person.id,
-                   role=plan.role, amount=amount, work_hours=work_hours)
+                   role=plan.role, amount=amount, work_hours=work_hours, client_id=lead.client_id)
             pool.release(person)
             lead.last_worker = person
+            client = self._clients.get(lead_id)
+            if client is not None and plan.sla_days is not None \
+                    and env.now - entered > plan.sla_days:
+                client.late_until = env.now + self._client_base().memory_days
         if plan.client_delay:
-            delay = float(plan.draws.client_delay_days[lead_id])
-            record(env.now, lead_id, channel, segment, stage, step, "client_wait", amount=amount)
-            if delay > 0:
-                yield env.timeout(delay)
+            record(env.now, lead_id, channel, segment, stage, step, "client_wait", amount=amount,
+                   client_id=lead.client_id)
+            if client_delay > 0:
+                yield env.timeout(client_delay)
         p = plan.conversion[segment]
         if lead.last_worker is not None:
             p = min(1.0, p * lead.last_worker.skill)
-        u = float(plan.draws.decision[lead_id])
         cooled = p if plan.half_life_days is None else p * 0.5 ** (queue_wait / plan.half_life_days)
         if u < cooled or plan.after_sale:
-            record(env.now, lead_id, channel, segment, stage, step, "convert", amount=amount)
+            record(env.now, lead_id, channel, segment, stage, step, "convert", amount=amount,
+                   client_id=lead.client_id)
             if plan.wins:
                 record(env.now, lead_id, channel, segment, stage, step, "win", amount=amount)
+                self._invoice(lead_id, channel, segment, amount, self._payment_days[lead_id])
+                if self.scenario.clients is not None:
+                    self._become_client(lead)
             return "convert"
         if u < p:
             reason = COOLED
         else:
-            r = float(plan.draws.reason[lead_id]) * plan.reason_cum[-1]
+            r = u_reason * plan.reason_cum[-1]
             reason = plan.reasons[min(_bisect(plan.reason_cum, r), len(plan.reasons) - 1)]
         record(env.now, lead_id, channel, segment, stage, step, "lose", amount=amount,
                reason=reason)
@@ -498,7 +673,11 @@ class SalesModel:
 
 @dataclass
 class _LeadInStage:
-    """A lead's state while it goes through one stage."""
+    """A case's state while it goes through one stage: a lead, or a client's repeat order.
+
+    A lead's random numbers were drawn before the run (indexed by lead id); a repeat order
+    draws its own from the client's stream.
+    """
 
     id: int
     channel: str
@@ -508,6 +687,37 @@ class _LeadInStage:
     owner_rule: str
     owners: dict[str, Staff | None]
     last_worker: Staff | None = None
+    client_id: int = -1
+    rng: np.random.Generator | None = None
+
+    def draws(self, plan: _StepPlan) -> tuple[float, float, float, float]:
+        """Effort hours, client delay days and the two decision uniforms at a step."""
+        if self.rng is None:
+            d, i = plan.draws, self.id
+            return (float(d.effort_hours[i]), float(d.client_delay_days[i]),
+                    float(d.decision[i]), float(d.reason[i]))
+        spec, rng = plan.spec, self.rng
+        return (float(spec.effort_hours.sample(rng, 1)[0]),
+                float(spec.client_delay_days.sample(rng, 1)[0]), rng.random(), rng.random())
+
+
+@dataclass(eq=False)
+class Client:
+    """A won lead's life as a client: owner, revenue so far, what raises its churn."""
+
+    lead_id: int
+    channel: str
+    segment: str
+    first_amount: float
+    revenue: float
+    owner: Staff | None
+    rng: np.random.Generator
+    key: bool = False
+    late_until: float = -math.inf
+    owner_left_until: float = -math.inf
+
+
+_NO_DRAWS = StepDraws(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
 
 
 def _bisect(cum: tuple[float, ...], x: float) -> int:

@@ -74,25 +74,27 @@ def month_labels(times: pd.Series, scenario: Scenario) -> pd.Series:
 
 
 def credited_wins(events: pd.DataFrame, role: str) -> pd.DataFrame:
-    """Each won deal with the person of ``role`` credited for it.
+    """Each won deal and repeat order with the person of ``role`` credited for it.
 
     The credited person did the lead's last work of that role up to the win (in a conveyor, the
-    closer who owned the deal; for hunters, the hunter who developed it). Deals no one of the
-    role touched are credited to '' (nobody).
+    closer who owned the deal; for hunters, the hunter who developed it), or, for a client's
+    repeat order, handled it (the farmer). Deals no one of the role touched are credited to ''.
 
     Returns:
         Columns lead_id, time (of the win), amount, segment, channel, staff_id.
     """
-    wins = events.loc[events["event"] == "win", ["lead_id", "time", "amount", "segment",
-                                                 "channel"]]
+    wins = events.loc[events["event"].isin(["win", "order"]),
+                      ["lead_id", "time", "amount", "segment", "channel"]]
     wins = wins.assign(segment=wins["segment"].astype(str), channel=wins["channel"].astype(str))
     work = events.loc[(events["event"] == "finish") & (events["role"] == role),
                       ["lead_id", "time", "staff_id"]]
     work = work.merge(wins[["lead_id", "time"]], on="lead_id", suffixes=("", "_win"))
-    last = work[work["time"] <= work["time_win"]].groupby("lead_id")["staff_id"].last()
+    # a deal: the last work up to the win; a repeat order: the work on it (after it is placed)
+    before = work[work["time"] <= work["time_win"]].groupby("lead_id")["staff_id"].last()
+    after = work[work["time"] > work["time_win"]].groupby("lead_id")["staff_id"].first()
     credited = wins.set_index("lead_id")
-    credited["staff_id"] = last.astype(str)
-    credited["staff_id"] = credited["staff_id"].fillna("")
+    credited["staff_id"] = before.reindex(credited.index).fillna(
+        after.reindex(credited.index)).fillna("").astype(str)
     return credited.reset_index()
 
 
@@ -222,6 +224,7 @@ def _kpi_counts(finishes: pd.DataFrame, month: Month, scheme: PayScheme
 
 PNL_COLUMNS = ("month", "revenue", "cost_of_goods", "gross_margin", "lead_costs",
                "payroll_fixed", "payroll_variable", "penalties", "profit")
+# revenue is invoiced (first deals and repeat orders); cash received is in cash.csv
 
 
 def late_penalties(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -250,7 +253,7 @@ def pnl(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
         pay: pd.DataFrame | None = None) -> pd.DataFrame:
     """The monthly profit and loss of the whole run (warm-up included: money is money)."""
     pay = payroll(events, staff, scenario) if pay is None else pay
-    wins = events[events["event"] == "win"]
+    wins = events[events["event"].isin(["win", "order"])]
     margin = np.array([scenario.margin_for(str(s)) for s in wins["segment"]], dtype=np.float64)
     win_month = month_labels(wins["time"], scenario)
     arrivals = events[events["event"] == "arrive"]

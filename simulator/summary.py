@@ -94,12 +94,24 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
         "leads": _numbers({f: [r.overall[f] for r in runs] for f in lead_fields}),
     }
     doc.update(_numbers({f: [r.overall[f] for r in runs]
-                         for f in ("revenue", "average_deal", "lead_to_deal",
-                                   "lead_to_cash_days_median")}))
+                         for f in ("revenue", "revenue_first", "revenue_repeat", "average_deal",
+                                   "lead_to_deal", "lead_to_cash_days_median")}))
     money = [r.money() for r in runs]
     doc.update(_numbers({f: [m[f] for m in money]
                          for f in ("profit", "gross_margin", "lead_costs", "payroll",
                                    "penalties")}))
+    doc.update(_numbers({
+        "cash_in": [float(r.cash["cash_in"].sum()) for r in runs],
+        "receivables_end": [float(r.cash["receivables"].iloc[-1]) for r in runs],
+        "overdue_end": [float(r.cash["overdue"].iloc[-1]) for r in runs],
+    }))
+    doc["clients"] = _numbers({
+        "won": [int(r.clients["clients"].sum()) for r in runs],
+        "active_at_end": [int(r.clients["active_at_end"].sum()) for r in runs],
+        "churned": [int(r.clients["churned"].sum()) for r in runs],
+        "key_accounts": [int(r.clients["key_accounts"].sum()) for r in runs],
+        "key_share_of_margin": [float(r.clients["key_share_of_margin"].sum()) for r in runs],
+    })
     stage_fields = ("entered", "converted", "lost", "lost_cooled", "in_progress", "conversion",
                     "wait_days_mean", "cycle_days_mean", "wip_mean", "sla_breaches")
     doc["stages"] = [

@@ -83,6 +83,7 @@ def metrics():  # type: ignore[no-untyped-def]
 def test_overall_accounting(metrics) -> None:  # type: ignore[no-untyped-def]
     assert metrics.overall == {
         "generated": 3, "won": 1, "lost": 1, "in_progress": 1, "revenue": 1000.0,
+        "revenue_first": 1000.0, "revenue_repeat": 0.0,
         "average_deal": 1000.0, "lead_to_deal": pytest.approx(1 / 3),
         "lead_to_cash_days_median": 3.0,
     }
@@ -126,10 +127,12 @@ def test_utilisation_and_queue(metrics) -> None:  # type: ignore[no-untyped-def]
 def test_channel_and_monthly_tables(metrics) -> None:  # type: ignore[no-untyped-def]
     assert metrics.channels.iloc[0].to_dict() == {
         "channel": "web", "leads": 3, "cost": 150.0, "won": 1, "revenue": 1000.0,
+        "revenue_repeat": 0.0,
         "cost_per_won": 150.0, "conversion": pytest.approx(1 / 3),
         "revenue_per_cost": pytest.approx(1000 / 150)}
     assert metrics.monthly.to_dict("records") == [
-        {"month": "2026-01", "won": 1, "revenue": 1000.0}]
+        {"month": "2026-01", "won": 1, "revenue_first": 1000.0, "orders": 0,
+         "revenue_repeat": 0.0, "revenue": 1000.0}]
 
 
 def test_capacity_verdict_when_leads_wait(metrics) -> None:  # type: ignore[no-untyped-def]

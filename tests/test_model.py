@@ -85,14 +85,23 @@ NEXT = {
 
 
 def test_every_lead_follows_the_life_cycle(baseline_run: pd.DataFrame) -> None:
+    client_events = {"paid", "churn", "key_account"}
     for _lead, rows in baseline_run.groupby("lead_id", sort=False):
-        kinds = rows["event"].astype(str).tolist()
-        assert kinds[0] == "arrive"
+        all_kinds = rows["event"].astype(str).tolist()
+        assert np.all(np.diff(rows["time"].to_numpy()) >= 0)
+        if all_kinds[0] == "order":  # a client's repeat order: after-sale steps only
+            assert (rows["client_id"] >= 0).all()
+            assert not {"arrive", "win", "lose"} & set(all_kinds)
+            continue
+        assert all_kinds[0] == "arrive"
+        if client_events & set(all_kinds):  # only a won lead is a client
+            assert all_kinds.index("win") < min(all_kinds.index(k) for k in client_events
+                                                if k in all_kinds)
+        kinds = [k for k in all_kinds if k not in client_events]
         for before, after in itertools.pairwise(kinds):
             assert after in NEXT[before], (before, after, kinds)
         assert kinds.count("win") <= 1 and kinds.count("lose") <= 1
         assert not ("win" in kinds and "lose" in kinds)
-        assert np.all(np.diff(rows["time"].to_numpy()) >= 0)
 
 
 def test_staff_work_only_inside_their_calendar(baseline: Scenario,
@@ -125,13 +134,23 @@ def test_leads_are_accounted_for_exactly(baseline: Scenario, baseline_run: pd.Da
     assert (leads["won"], leads["lost"]) == (won, lost)
     assert leads["generated"] == leads["won"] + leads["lost"] + leads["in_progress"]
     assert leads["in_progress"] > 0  # a 150-day horizon cuts some leads mid-way
-    revenue = baseline_run.loc[baseline_run["event"] == "win", "amount"].sum()
-    assert leads["revenue"] == pytest.approx(revenue)
+    first = baseline_run.loc[baseline_run["event"] == "win", "amount"].sum()
+    repeat = baseline_run.loc[baseline_run["event"] == "order", "amount"].sum()
+    assert (leads["revenue_first"], leads["revenue_repeat"]) == (pytest.approx(first),
+                                                                 pytest.approx(repeat))
+    assert leads["revenue"] == pytest.approx(first + repeat)
     stages = metrics.stages
     assert (stages["entered"] == stages["converted"] + stages["lost"]
             + stages["in_progress"]).all()
-    # a stage's converted leads are the next stage's entrants (no stage is skipped here but KAM)
-    assert stages["converted"].iloc[:-2].tolist() == stages["entered"].iloc[1:-1].tolist()
+    # a stage's converted leads are the next stage's entrants (no stage is skipped here but
+    # KAM; fulfilment also ships the clients' repeat orders)
+    assert stages["converted"].iloc[:2].tolist() == stages["entered"].iloc[1:3].tolist()
+    orders = baseline_run[baseline_run["event"] == "order"]
+    shipped = baseline_run.loc[baseline_run["stage"] == "fulfilment", "lead_id"]
+    orders_shipping = orders["lead_id"].isin(shipped).sum()
+    assert orders_shipping >= len(orders) - 5  # the last few are still with the farmer
+    fulfilment = stages.set_index("stage").loc["fulfilment"]
+    assert fulfilment["entered"] == stages["converted"].iloc[2] + orders_shipping
 
 
 def test_after_sale_steps_never_lose_a_deal(baseline_run: pd.DataFrame) -> None:
