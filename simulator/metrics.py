@@ -22,7 +22,7 @@ import pandas as pd
 from simulator.clientbase import cash_table, clients_table
 from simulator.config import COOLED, Scenario
 from simulator.events import FLOW_EVENTS
-from simulator.money import month_labels, payroll, pnl
+from simulator.money import activity_table, month_labels, payroll, pnl, weekly_ranking
 
 DAY_HOURS = 24.0
 
@@ -257,6 +257,14 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
     return pd.DataFrame(role_rows), pd.DataFrame(people_rows)
 
 
+def red_warnings(visits: pd.DataFrame) -> pd.DataFrame:
+    """SLA breaches ("red warnings") per stage, step and person (empty: nobody took it yet)."""
+    late = visits[visits["sla_breach"]]
+    table = late.groupby(["stage", "step", "staff_id"], sort=False).agg(
+        breaches=("lead_id", "size"), worst_days=("wait_days", "max"))
+    return table.reset_index()
+
+
 def loss_table(visits: pd.DataFrame) -> pd.DataFrame:
     """Leads lost per stage, step and reason."""
     lost = visits[visits["outcome"] == "lose"]
@@ -472,6 +480,9 @@ class RunMetrics:
     payroll: pd.DataFrame
     cash: pd.DataFrame
     clients: pd.DataFrame
+    activity: pd.DataFrame
+    ranking: pd.DataFrame
+    warnings: pd.DataFrame
     window: tuple[float, float] = field(default=(0.0, 0.0))
 
     def money(self) -> dict[str, float]:
@@ -508,6 +519,9 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
         monthly=monthly_revenue(counted, orders, scenario),
         cash=cash_table(events, scenario),
         clients=clients_table(events, scenario),
+        activity=activity_table(events),
+        ranking=weekly_ranking(events, scenario),
+        warnings=red_warnings(visits),
         bottleneck=bottleneck(stages, roles, all_visits, scenario, window),
         pnl=pnl(events, staff, scenario, pay),
         payroll=pay,

@@ -297,3 +297,46 @@ def channel_returns(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                      "revenue": revenue, "gross_margin": margin,
                      "return_on_spend": (margin - cost) / cost if cost else np.nan})
     return pd.DataFrame(rows)
+
+
+# -- control: activity, ranking, red warnings ---------------------------------------------------
+
+
+def activity_table(events: pd.DataFrame) -> pd.DataFrame:
+    """Activity KPIs: per person and step, the steps finished (calls, proposals, contracts...)."""
+    done = events[events["event"] == "finish"]
+    table = done.groupby([done["staff_id"].astype(str), done["role"].astype(str),
+                          done["stage"].astype(str), done["step"].astype(str)]).agg(
+        finished=("time", "size"), work_hours=("work_hours", "sum"))
+    table.index.names = ["staff_id", "role", "stage", "step"]
+    return table.reset_index()
+
+
+def weekly_ranking(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Each week, the people of every role with a pay scheme or the plan ranked by credited
+    revenue (then by steps finished): the seed's weekly efficiency ranking."""
+    roles = {r.name for r in scenario.roles if r.pay is not None}
+    if scenario.plan is not None:
+        roles.add(scenario.plan.role)
+    rows = []
+    done = events[events["event"] == "finish"]
+    for role in sorted(roles):
+        credited = credited_wins(events, role)
+        credited = credited[credited["staff_id"] != ""]
+        work = done[done["role"] == role]
+        weeks = int(np.ceil(scenario.horizon_days / 7))
+        revenue = credited.groupby([(credited["time"] // 7).astype(int),
+                                    credited["staff_id"]])["amount"].sum()
+        finished = work.groupby([(work["time"] // 7).astype(int),
+                                 work["staff_id"].astype(str)]).size()
+        people = sorted(set(work["staff_id"].astype(str)) | set(credited["staff_id"]))
+        for week in range(weeks):
+            scores = [(float(revenue.get((week, p), 0.0)), int(finished.get((week, p), 0)), p)
+                      for p in people]
+            active = [s for s in scores if s[0] > 0 or s[1] > 0]
+            ranked = sorted(active, key=lambda s: (-s[0], -s[1], s[2]))
+            for rank, (amount, steps, person) in enumerate(ranked, start=1):
+                rows.append({"week": week + 1, "role": role, "rank": rank, "staff_id": person,
+                             "credited_revenue": amount, "steps_finished": steps})
+    return pd.DataFrame(rows, columns=["week", "role", "rank", "staff_id", "credited_revenue",
+                                       "steps_finished"])

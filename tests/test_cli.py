@@ -15,7 +15,7 @@ from tests.conftest import BASELINE, ROOT, SHIPPED_SCENARIOS
 runner = CliRunner()
 RUN_FILES = {"summary.json", "events.csv.gz", "stages.csv", "steps.csv", "losses.csv",
              "roles.csv", "people.csv", "channels.csv", "monthly.csv", "pnl.csv", "payroll.csv",
-             "cash.csv", "clients.csv",
+             "cash.csv", "clients.csv", "activity.csv", "warnings.csv", "ranking.csv",
              "scenario.yaml",
              "run.json"}
 

@@ -112,6 +112,12 @@ def test_step_table(metrics) -> None:  # type: ignore[no-untyped-def]
         {"stage": "sell", "step": "pay", "reason": "no_money", "lost": 1}]
 
 
+def test_red_warnings_name_the_person(metrics) -> None:  # type: ignore[no-untyped-def]
+    assert metrics.warnings.to_dict("records") == [
+        {"stage": "sell", "step": "call", "staff_id": "seller-1", "breaches": 1,
+         "worst_days": 0.5}]
+
+
 def test_utilisation_and_queue(metrics) -> None:  # type: ignore[no-untyped-def]
     role = metrics.roles.iloc[0]
     # busy: 24 h (lead 0) + 24 h (lead 1) + 24 h of lead 2's unfinished call, of 240 h

@@ -156,3 +156,20 @@ def test_late_delivery_costs_the_contractual_penalty() -> None:
         "amount": [500.0, 500.0, 800.0, 800.0]}
     fines = late_penalties(frame_from_columns(cols), scenario)
     assert fines[["lead_id", "penalty"]].to_dict("records") == [{"lead_id": 1, "penalty": 80.0}]
+
+
+def test_activity_and_weekly_ranking() -> None:
+    from simulator.money import activity_table, weekly_ranking
+
+    events = _events()
+    activity = activity_table(events).set_index(["staff_id", "step"])["finished"]
+    assert activity.to_dict() == {("closer-1", "contract"): 2, ("closer-1", "proposal"): 1,
+                                  ("closer-2", "contract"): 1, ("closer-2", "proposal"): 1}
+    ranking = weekly_ranking(events, SCENARIO)
+    week1 = ranking[ranking["week"] == 1]  # days 0-7: closer-1 won 400,000 on day 5
+    assert week1[["rank", "staff_id", "credited_revenue"]].to_dict("records") == [
+        {"rank": 1, "staff_id": "closer-1", "credited_revenue": 400_000.0}]
+    week6 = ranking[ranking["week"] == 6]  # days 35-42: 700,000 (closer-1), 350,000.50
+    assert week6[["rank", "staff_id", "credited_revenue"]].to_dict("records") == [
+        {"rank": 1, "staff_id": "closer-1", "credited_revenue": 700_000.0},
+        {"rank": 2, "staff_id": "closer-2", "credited_revenue": 350_000.5}]
