@@ -113,7 +113,7 @@ def run(
     runs = _simulate(scenario, replications, jobs)
     elapsed = time.perf_counter() - started
     metrics = [r.metrics for r in runs]
-    doc = summary(scenario, scenario.seed, metrics)
+    doc = summary(scenario.organised(), scenario.seed, metrics)
     files = {
         "summary.json": json_writer(doc),
         "stages.csv": csv_writer(aggregate_table([m.stages for m in metrics], ["stage"])),

@@ -34,7 +34,8 @@ LineMarks = Mapping[Path, int]
 
 COOLED = "cooled"  # the loss reason of a lead that went cold while it queued
 OWNER_LEFT = "owner_left"  # a lead whose owner left, when the CRM kept no history
-RESERVED_REASONS = (COOLED, OWNER_LEFT)
+HANDOFF = "handoff"  # a lead dropped when it passed from one role to the next (conveyor)
+RESERVED_REASONS = (COOLED, OWNER_LEFT, HANDOFF)
 SHARE_TOLERANCE = 1e-6
 
 
@@ -219,6 +220,7 @@ class Step(_Frozen):
     )
     sla_days: float | None = Field(default=None, gt=0)
     segments: tuple[str, ...] | None = None
+    channels: tuple[str, ...] | None = None
     wins: bool = False
     late_penalty: Share = 0.0
 
@@ -292,6 +294,28 @@ class Payment(_Frozen):
     first_deals: bool = True  # false when the pipeline's own "money" step is the payment
 
 
+class Handoff(_Frozen):
+    """What passing a lead from one role to the next costs in a conveyor."""
+
+    delay_days: Dist = Field(default_factory=lambda: Fixed(value=0.0))
+    loss: Share = 0.0
+
+
+class FullCycle(_Frozen):
+    """One manager role does the work of several conveyor roles, from first call to client."""
+
+    role: Name
+    replaces: tuple[Name, ...] = Field(min_length=1)
+
+
+class Organisation(_Frozen):
+    """How the department is structured: one switch, same leads, same random numbers."""
+
+    structure: Literal["conveyor", "full_cycle"] = "conveyor"
+    handoff: Handoff | None = None
+    full_cycle: FullCycle | None = None
+
+
 class SalesPlan(_Frozen):
     """The top-down revenue plan: an amount per calendar month, carried by one role's people."""
 
@@ -323,6 +347,7 @@ class Scenario(_Frozen):
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
     plan: SalesPlan | None = None
+    org: Organisation = Field(default_factory=Organisation)
     clients: ClientBase | None = None
     payment: Payment | None = None
     gross_margin: ShareBySegment = 1.0
@@ -397,8 +422,48 @@ class Scenario(_Frozen):
             return dict(channel.segment_mix)
         return {self.segments[0]: 1.0}
 
-    def step_applies(self, step: Step, segment: str) -> bool:
-        return step.segments is None or segment in step.segments
+    def step_applies(self, step: Step, segment: str, channel: str | None = None) -> bool:
+        """Whether a lead of this segment (and channel) goes through the step."""
+        return ((step.segments is None or segment in step.segments)
+                and (channel is None or step.channels is None or channel in step.channels))
+
+    def organised(self) -> Scenario:
+        """The scenario as the engine runs it under its org structure.
+
+        ``full_cycle``: the replaced roles' steps (and clients, plan, pay) go to the full-cycle
+        role, whose stages become owned; the replaced roles are gone. ``conveyor``: as written,
+        without the full-cycle role (its people exist only in the other structure).
+        """
+        cycle = self.org.full_cycle
+        if cycle is None:
+            return self
+        if self.org.structure == "conveyor":  # the full-cycle managers are not hired
+            used = {st.role for stage in self.stages for st in stage.steps}
+            if cycle.role in used:
+                return self
+            return self.model_copy(update={
+                "roles": tuple(r for r in self.roles if r.name != cycle.role)})
+        gone = set(cycle.replaces)
+
+        def swap(role: str | None) -> str | None:
+            return cycle.role if role in gone else role
+
+        stages = []
+        for stage in self.stages:
+            steps = tuple(st.model_copy(update={"role": swap(st.role)}) for st in stage.steps)
+            owned = any(st.role == cycle.role for st in steps)
+            stages.append(stage.model_copy(update={
+                "steps": steps, "assignment": "owned" if owned else stage.assignment}))
+        update: dict[str, Any] = {
+            "stages": tuple(stages),
+            "roles": tuple(r for r in self.roles if r.name not in gone),
+        }
+        if self.clients is not None:
+            update["clients"] = self.clients.model_copy(
+                update={"owner_role": swap(self.clients.owner_role)})
+        if self.plan is not None:
+            update["plan"] = self.plan.model_copy(update={"role": swap(self.plan.role)})
+        return self.model_copy(update=update)
 
     def win_step(self) -> tuple[int, int]:
         """(stage index, step index) of the step that wins the deal.
@@ -470,6 +535,20 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
             checks.append((("roles", ri, "headcount_changes"),
                            "changes must be in increasing order of day, one per day"))
     checks.extend(_check_clients(s, role_names))
+    channel_names = {c.name for c in s.channels}
+    cycle = s.org.full_cycle
+    if s.org.structure == "full_cycle" and cycle is None:
+        checks.append((("org", "full_cycle"), "structure full_cycle needs full_cycle: "
+                                              "{role: ..., replaces: [...]}"))
+    if cycle is not None:
+        if cycle.role not in role_names:
+            checks.append((("org", "full_cycle", "role"),
+                           f"unknown role '{cycle.role}'; allowed: {_names(role_names)}"))
+        for i, name in enumerate(cycle.replaces):
+            if name not in role_names or name == cycle.role:
+                checks.append((("org", "full_cycle", "replaces", i),
+                               f"'{name}' must be one of the other roles: "
+                               f"{_names([r for r in role_names if r != cycle.role])}"))
     if s.payment is not None and isinstance(s.payment.delay_days, dict):
         checks.append(_known_keys(("payment", "delay_days"), s.payment.delay_days, seg_names,
                                   "segment"))
@@ -498,6 +577,10 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
                     checks.append(((*base, "conversion"),
                                    f"has no conversion for segment(s) {_names(missing)}; give "
                                    f"every segment or one number for all"))
+            for i, name in enumerate(step.channels or ()):
+                if name not in channel_names:
+                    checks.append(((*base, "channels", i), f"unknown channel '{name}'; allowed: "
+                                                            f"{_names(sorted(channel_names))}"))
             for i, seg in enumerate(step.segments or ()):
                 if seg not in seg_names:
                     checks.append(((*base, "segments", i), f"unknown segment '{seg}'; allowed: "

@@ -159,13 +159,17 @@ def stage_visits(visits: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                            is_lose=visits["outcome"] == "lose",
                            is_cooled=(visits["outcome"] == "lose") & (visits["reason"] == COOLED))
     g = visits.groupby(["lead_id", "stage"], sort=False)
-    stages = g.agg(segment=("segment", "first"), t_enter=("t_enter", "min"),
+    stages = g.agg(segment=("segment", "first"), channel=("channel", "first"),
+                   t_enter=("t_enter", "min"),
                    t_last=("t_decided", "max"), n_convert=("is_convert", "sum"),
                    lost=("is_lose", "any"), cooled=("is_cooled", "any"),
                    wait_days=("wait_days", "sum"), sla_breaches=("sla_breach", "sum")).reset_index()
-    applicable = {(st.name, seg): sum(scenario.step_applies(sp, seg) for sp in st.steps)
-                  for st in scenario.stages for seg in scenario.segments}
-    need = np.array([applicable[k] for k in zip(stages["stage"], stages["segment"], strict=True)])
+    applicable = {(st.name, seg, ch.name): sum(scenario.step_applies(sp, seg, ch.name)
+                                               for sp in st.steps)
+                  for st in scenario.stages for seg in scenario.segments
+                  for ch in scenario.channels}
+    need = np.array([applicable[k] for k in zip(stages["stage"], stages["segment"].astype(str),
+                                                stages["channel"].astype(str), strict=True)])
     stages["converted"] = stages["n_convert"].to_numpy() >= need
     stages["done"] = stages["converted"] | stages["lost"]
     stages["t_exit"] = stages["t_last"].where(stages["done"], np.inf)

@@ -18,7 +18,15 @@ import numpy as np
 import simpy
 
 from simulator.calendar import WorkCalendar
-from simulator.config import COOLED, OWNER_LEFT, ClientBase, Scenario, Step, for_segment
+from simulator.config import (
+    COOLED,
+    HANDOFF,
+    OWNER_LEFT,
+    ClientBase,
+    Scenario,
+    Step,
+    for_segment,
+)
 from simulator.events import EventLog
 from simulator.rng import Streams
 
@@ -138,6 +146,20 @@ def draw_payment_days(scenario: Scenario, streams: Streams, leads: Leads) -> Flo
         dist = for_segment(scenario.payment.delay_days, segment)
         days[at] = dist.sample(rng, int(at.sum()))
     return days
+
+
+def draw_handoffs(scenario: Scenario, streams: Streams, n_leads: int
+                  ) -> tuple[list[FloatArray], list[FloatArray], float] | None:
+    """Per stage and lead: the hand-off delay into the stage and a drop uniform (conveyor)."""
+    handoff = scenario.org.handoff
+    if scenario.org.structure != "conveyor" or handoff is None:
+        return None
+    delays, drops = [], []
+    for stage in scenario.stages:
+        delays.append(handoff.delay_days.sample(
+            streams.named("durations", f"handoff/{stage.name}"), n_leads))
+        drops.append(streams.named("decisions", f"handoff/{stage.name}").random(n_leads))
+    return delays, drops, handoff.loss
 
 
 # -- staff and queues -----------------------------------------------------------------------------
@@ -313,6 +335,7 @@ class SalesModel:
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replication: int = 0,
                  leads: Leads | None = None) -> None:
+        scenario = scenario.organised()
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.streams = Streams(self.seed, replication)
@@ -338,11 +361,15 @@ class SalesModel:
             plans = [self._plan(si, ki, step, draws[si][ki], win)
                      for ki, step in enumerate(stage.steps)]
             self._stages.append((stage.assignment, stage.owner_rule, stage.queue, plans))
-        self._segment_steps = {
-            seg: [[p for p in plans if scenario.step_applies(stage.steps[p.step_index], seg)]
-                  for stage, (_, _, _, plans) in zip(scenario.stages, self._stages, strict=True)]
-            for seg in scenario.segments
+        self._route = {  # the steps a lead of a segment and channel goes through, per stage
+            (seg, ch.name): [
+                [p for p in plans if scenario.step_applies(stage.steps[p.step_index], seg,
+                                                           ch.name)]
+                for stage, (_, _, _, plans) in zip(scenario.stages, self._stages, strict=True)]
+            for seg in scenario.segments for ch in scenario.channels
         }
+        self._handoffs = draw_handoffs(scenario, self.streams, len(self.leads))
+        self._win_stage = win[0]
         self.env.process(self._arrivals())
 
     # -- people ---------------------------------------------------------------------------------
@@ -518,7 +545,7 @@ class SalesModel:
             _, owner_rule, _, _ = self._stages[si]
             order.owners = {}
             order.owner_rule = owner_rule
-            for plan in self._segment_steps[client.segment][si]:
+            for plan in self._route[(client.segment, client.channel)][si]:
                 yield from self._step(order, plan)
         self._promote(client)
 
@@ -581,28 +608,61 @@ class SalesModel:
         channel, segment = leads.channel[lead_id], leads.segment[lead_id]
         amount = float(leads.amount[lead_id])
         record(env.now, lead_id, channel, segment, "", "", "arrive", amount=amount)
-        for si, plans in enumerate(self._segment_steps[segment]):
-            if not plans:
-                continue
-            assignment, owner_rule, discipline, _ = self._stages[si]
-            priority = self._priority[segment] if discipline == "priority" else 0
-            owners: dict[str, Staff | None] = {}
-            if assignment == "owned":
-                for role in dict.fromkeys(p.role for p in plans if p.role is not None):
-                    owner = self.pools[role].choose_owner(owner_rule)
-                    if owner is not None:
-                        owner.owned_leads += 1
-                    owners[role] = owner
-            lead = _LeadInStage(lead_id, channel, segment, amount, priority, owner_rule, owners)
-            try:
-                for plan in plans:
-                    outcome = yield from self._step(lead, plan)
-                    if outcome == "lose":
+        # in a full-cycle department the lead keeps its manager from stage to stage
+        persistent = self.scenario.org.structure == "full_cycle"
+        kept: dict[str, Staff | None] = {}
+        previous_role: str | None = None
+        try:
+            for si, plans in enumerate(self._route[(segment, channel)]):
+                if not plans:
+                    continue
+                first_role = next((p.role for p in plans if p.role is not None), None)
+                if self._handoffs is not None and previous_role is not None \
+                        and first_role is not None and first_role != previous_role:
+                    handed = yield from self._hand_off(lead_id, channel, segment, amount, si,
+                                                       plans[0])
+                    if not handed:
                         return
-            finally:
-                for owner in owners.values():
-                    if owner is not None:
-                        owner.owned_leads -= 1
+                previous_role = next((p.role for p in reversed(plans) if p.role is not None),
+                                     previous_role)
+                assignment, owner_rule, discipline, _ = self._stages[si]
+                priority = self._priority[segment] if discipline == "priority" else 0
+                owners = kept if persistent else {}
+                if assignment == "owned":
+                    for role in dict.fromkeys(p.role for p in plans if p.role is not None):
+                        if role in owners:
+                            continue
+                        owner = self.pools[role].choose_owner(owner_rule)
+                        if owner is not None:
+                            owner.owned_leads += 1
+                        owners[role] = owner
+                lead = _LeadInStage(lead_id, channel, segment, amount, priority, owner_rule,
+                                    owners)
+                try:
+                    for plan in plans:
+                        outcome = yield from self._step(lead, plan)
+                        if outcome == "lose":
+                            return
+                finally:
+                    if not persistent:
+                        _release(owners)
+        finally:
+            _release(kept)
+
+    def _hand_off(self, lead_id: int, channel: str, segment: str, amount: float, si: int,
+                  first: _StepPlan) -> Generator[simpy.Event, Any, bool]:
+        """A conveyor passes the lead to the next role: time passes, and before the win the
+        lead can be dropped on the way (loss reason ``handoff``)."""
+        assert self._handoffs is not None
+        delays, drops, loss = self._handoffs
+        delay = float(delays[si][lead_id])
+        if delay > 0:
+            yield self.env.timeout(delay)
+        if si <= self._win_stage and float(drops[si][lead_id]) < loss:
+            self.log.record(self.env.now, lead_id, channel, segment, first.stage, first.name,
+                            "lose", amount=amount, reason=HANDOFF)
+            return False
+        return True
 
     def _step(self, lead: _LeadInStage, plan: _StepPlan) -> Generator[simpy.Event, Any, str]:
         env, record = self.env, self.log.record
@@ -715,6 +775,12 @@ class Client:
     key: bool = False
     late_until: float = -math.inf
     owner_left_until: float = -math.inf
+
+
+def _release(owners: dict[str, Staff | None]) -> None:
+    for owner in owners.values():
+        if owner is not None:
+            owner.owned_leads -= 1
 
 
 _NO_DRAWS = StepDraws(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))

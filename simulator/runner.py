@@ -17,7 +17,10 @@ from simulator.model import SalesModel
 
 @dataclass(frozen=True)
 class Result:
-    """What one simulation produced: the event log, who was on the staff, and its metrics."""
+    """What one simulation produced: the event log, who was on the staff, and its metrics.
+
+    ``scenario`` is the scenario as the engine ran it (after its org structure was applied).
+    """
 
     scenario: Scenario
     seed: int
@@ -53,7 +56,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
          for role, pool in model.pools.items() for p in pool.staff],
         columns=["staff_id", "role", "speed", "skill", "hired_at", "left_at"],
     )
-    return Result(scenario, model.seed, replication, model.log.to_frame(), staff)
+    return Result(model.scenario, model.seed, replication, model.log.to_frame(), staff)
 
 
 def simulate_and_measure(scenario: Scenario, seed: int, replication: int) -> MeasuredRun:
