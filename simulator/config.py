@@ -191,6 +191,19 @@ class PayScheme(_Frozen):
         return bool(self.plan_bonus or self.accelerator or self.team_bonus)
 
 
+class Behaviour(_Frozen):
+    """How pay changes what people do. A model, not a fact: every number is an assumption,
+    with the defaults argued in docs/motivation.md."""
+
+    salary_only_speed: float = Field(default=0.9, gt=0, le=2)
+    salary_only_conversion: float = Field(default=0.95, gt=0, le=2)
+    pay_at_risk_gain: float = Field(default=0.3, ge=0, le=2)
+    push_from: Share = 0.8
+    push_speed: float = Field(default=1.15, gt=0, le=3)
+    relax_speed: float = Field(default=0.85, gt=0, le=3)
+    team_sharing: bool = True
+
+
 class Role(_Frozen):
     """People who do steps: hunters, closers, warehouse, farmers, ..."""
 
@@ -205,6 +218,7 @@ class Role(_Frozen):
     replacement_lag_days: float | None = Field(default=None, ge=0)
     headcount_changes: tuple[HeadcountChange, ...] = ()
     pay: PayScheme | None = None
+    behaviour: Behaviour | None = None
 
 
 class Step(_Frozen):

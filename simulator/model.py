@@ -6,6 +6,7 @@ does what and when. It does no I/O and prints nothing; what happened is in the e
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import itertools
@@ -28,6 +29,8 @@ from simulator.config import (
     for_segment,
 )
 from simulator.events import EventLog
+from simulator.money import months_of
+from simulator.motivation import Drive, drive, pay_at_risk, shares_work
 from simulator.rng import Streams
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -319,6 +322,8 @@ class _StepPlan:
 
 DAYS_PER_MONTH = 30.4375  # days in an average month
 REVIEW_DAYS = 30.0  # a client's risks are re-drawn at least this often (hazards change)
+NO_DRIVE = Drive()
+SHARING_SLACK = 2  # leads more than the least loaded colleague a sharing owner may take on
 CLIENT_STAGE = "client_base"  # the stage name of an account manager's work on a repeat order
 
 
@@ -370,6 +375,10 @@ class SalesModel:
         }
         self._handoffs = draw_handoffs(scenario, self.streams, len(self.leads))
         self._win_stage = win[0]
+        self._motivated = {r.name: r for r in scenario.roles if r.behaviour is not None}
+        self._month_starts = [m.start for m in months_of(scenario)]
+        self._month_spans = [(m.start, m.end, m.label) for m in months_of(scenario)]
+        self._credited: dict[str, dict[int, float]] = {}  # person → month index → revenue
         self.env.process(self._arrivals())
 
     # -- people ---------------------------------------------------------------------------------
@@ -575,6 +584,56 @@ class SalesModel:
         self.log.record(self.env.now, client.lead_id, client.channel, client.segment, "", "",
                         "key_account", staff_id=kam.id, role=kam.role, amount=client.revenue)
 
+    # -- motivation -----------------------------------------------------------------------------
+
+    def _month_index(self, t: float) -> int:
+        return max(0, bisect.bisect_right(self._month_starts, t) - 1)
+
+    def _attainment(self, person: Staff, t: float) -> float | None:
+        """Credited revenue this month ÷ personal plan to date (plan role only)."""
+        plan = self.scenario.plan
+        if plan is None or plan.role != person.role:
+            return None
+        index = self._month_index(t)
+        start, end, label = self._month_spans[index]
+        elapsed = (t - start) / (end - start) if end > start else 1.0
+        team = max(1, len(self.pools[person.role].active))
+        to_date = plan.for_month(label) * elapsed / team
+        if to_date <= 0:
+            return None
+        return self._credited.get(person.id, {}).get(index, 0.0) / to_date
+
+    def _drive(self, person: Staff, t: float) -> Drive:
+        role = self._motivated.get(person.role)
+        if role is None or role.behaviour is None:
+            return NO_DRIVE
+        plan = self.scenario.plan
+        team = max(1, len(self.pools[person.role].active))
+        personal = (plan.for_month(self._month_spans[self._month_index(t)][2]) / team
+                    if plan is not None and plan.role == person.role else 0.0)
+        at_risk = pay_at_risk(role.salary_per_month, role.pay, personal, team)
+        return drive(role.behaviour, role.pay, self._attainment(person, t), at_risk)
+
+    def _credit(self, lead: _LeadInStage) -> None:
+        """A win counts towards the monthly attainment of the people who brought it in."""
+        index = self._month_index(self.env.now)
+        for role in self._motivated:
+            person = lead.last_by_role.get(role)
+            if person is not None:
+                months = self._credited.setdefault(person.id, {})
+                months[index] = months.get(index, 0.0) + lead.amount
+
+    def _sharing_owner(self, role: str) -> Staff | None:
+        """With a team bonus the lead goes to the colleague furthest behind plan, among those
+        not already holding many more leads than the least loaded (nobody drowns)."""
+        active = self.pools[role].active
+        if not active:
+            return None
+        now = self.env.now
+        lightest = min(s.owned_leads for s in active)
+        free = [s for s in active if s.owned_leads <= lightest + SHARING_SLACK]
+        return min(free, key=lambda s: (self._attainment(s, now) or 0.0, s.owned_leads))
+
     # -- leads ----------------------------------------------------------------------------------
 
     def _plan(self, si: int, ki: int, step: Step, draws: StepDraws, win: tuple[int, int]
@@ -611,6 +670,7 @@ class SalesModel:
         # in a full-cycle department the lead keeps its manager from stage to stage
         persistent = self.scenario.org.structure == "full_cycle"
         kept: dict[str, Staff | None] = {}
+        last_by_role: dict[str, Staff] = {}  # who last worked the lead, per role (for credit)
         previous_role: str | None = None
         try:
             for si, plans in enumerate(self._route[(segment, channel)]):
@@ -632,12 +692,15 @@ class SalesModel:
                     for role in dict.fromkeys(p.role for p in plans if p.role is not None):
                         if role in owners:
                             continue
-                        owner = self.pools[role].choose_owner(owner_rule)
+                        spec = self._motivated.get(role)
+                        owner = (self._sharing_owner(role)
+                                 if spec is not None and shares_work(spec.behaviour, spec.pay)
+                                 else self.pools[role].choose_owner(owner_rule))
                         if owner is not None:
                             owner.owned_leads += 1
                         owners[role] = owner
                 lead = _LeadInStage(lead_id, channel, segment, amount, priority, owner_rule,
-                                    owners)
+                                    owners, last_by_role=last_by_role)
                 try:
                     for plan in plans:
                         outcome = yield from self._step(lead, plan)
@@ -691,7 +754,8 @@ class SalesModel:
             queue_wait = start - entered
             record(start, lead_id, channel, segment, stage, step, "start", staff_id=person.id,
                    role=plan.role, amount=amount, client_id=lead.client_id)
-            work_hours = effort / (person.speed * person.productivity(start))
+            work_hours = effort / (person.speed * person.productivity(start)
+                                   * self._drive(person, start).speed)
             finish = person.calendar.add_work_hours(start, work_hours)
             if finish > env.now:
                 yield env.timeout(finish - env.now)
@@ -699,6 +763,7 @@ class SalesModel:
                    role=plan.role, amount=amount, work_hours=work_hours, client_id=lead.client_id)
             pool.release(person)
             lead.last_worker = person
+            lead.last_by_role[person.role] = person
             client = self._clients.get(lead_id)
             if client is not None and plan.sla_days is not None \
                     and env.now - entered > plan.sla_days:
@@ -710,13 +775,15 @@ class SalesModel:
                 yield env.timeout(client_delay)
         p = plan.conversion[segment]
         if lead.last_worker is not None:
-            p = min(1.0, p * lead.last_worker.skill)
+            worker = lead.last_worker
+            p = min(1.0, p * worker.skill * self._drive(worker, env.now).conversion)
         cooled = p if plan.half_life_days is None else p * 0.5 ** (queue_wait / plan.half_life_days)
         if u < cooled or plan.after_sale:
             record(env.now, lead_id, channel, segment, stage, step, "convert", amount=amount,
                    client_id=lead.client_id)
             if plan.wins:
                 record(env.now, lead_id, channel, segment, stage, step, "win", amount=amount)
+                self._credit(lead)
                 self._invoice(lead_id, channel, segment, amount, self._payment_days[lead_id])
                 if self.scenario.clients is not None:
                     self._become_client(lead)
@@ -747,6 +814,7 @@ class _LeadInStage:
     owner_rule: str
     owners: dict[str, Staff | None]
     last_worker: Staff | None = None
+    last_by_role: dict[str, Staff] = field(default_factory=dict)
     client_id: int = -1
     rng: np.random.Generator | None = None
 

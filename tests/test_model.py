@@ -171,16 +171,20 @@ def test_owned_stages_keep_one_owner_per_lead(baseline: Scenario,
             assert owners.nunique().max() == 1, stage.name
 
 
-def test_round_robin_deals_leads_in_turn(baseline: Scenario, baseline_run: pd.DataFrame) -> None:
-    conversion = baseline_run[(baseline_run["stage"] == "conversion")
-                              & (baseline_run["event"] == "enqueue")]
+def test_round_robin_deals_leads_in_turn(baseline: Scenario) -> None:
+    # without behaviour the closers' team bonus does not reroute leads: plain round robin
+    roles = tuple(r.model_copy(update={"behaviour": None}) for r in baseline.roles)
+    plain = baseline.model_copy(update={"roles": roles}).with_overrides(horizon_days=120)
+    events = simulate(plain, seed=7).events
+    conversion = events[(events["stage"] == "conversion") & (events["event"] == "enqueue")]
     first = conversion.drop_duplicates("lead_id")
-    starts = baseline_run[(baseline_run["stage"] == "conversion")
-                          & (baseline_run["event"] == "start")].drop_duplicates("lead_id")
+    starts = events[(events["stage"] == "conversion")
+                    & (events["event"] == "start")].drop_duplicates("lead_id")
     owner = starts.set_index("lead_id")["staff_id"].astype(str)
     order = [owner[i] for i in first["lead_id"] if i in owner.index]
     closers = [f"closer-{k}" for k in range(1, baseline.role("closer").headcount + 1)]
     entered = first["lead_id"].tolist()
+    assert len(order) > 100
     expected = {lead: closers[k % len(closers)] for k, lead in enumerate(entered)}
     assert order == [expected[i] for i in first["lead_id"] if i in owner.index]
 
