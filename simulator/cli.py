@@ -19,6 +19,7 @@ from rich.table import Table
 
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
+from simulator.forecast import plan_tables
 from simulator.loader import load_scenario
 from simulator.output import (
     OutputError,
@@ -138,6 +139,10 @@ def run(
         "scenario.yaml": scenario_writer(scenario),
         "run.json": json_writer(_run_info(scenario_path, replications, elapsed)),
     }
+    # plan/fact and forecast accuracy of replication 0, the plain run (Decimal kopecks)
+    plain = runs[0].result
+    for name, table in plan_tables(plain.events, plain.scenario, plain.staff).items():
+        files[f"{name}.csv"] = csv_writer(table)
     try:
         write_folder(target, files, force)
     except OutputError as exc:

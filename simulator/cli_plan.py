@@ -1,4 +1,4 @@
-"""``salesim plan``: the sales-plan decomposition sub-command (see ``docs/plans.md``).
+"""``salesim plan``: plan decomposition and the bottom-up forecast (see ``docs/plans.md``).
 
 The lead wires it into the main CLI with :func:`register`. Every user error prints one line
 ``error: ...`` on stderr and exits with code 2, without a traceback.
@@ -6,20 +6,29 @@ The lead wires it into the main CLI with :func:`register`. Every user error prin
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
+import math
 import os
+import re
 import tempfile
+import zlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import pandas as pd
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from typer.core import TyperCommand
 
+from simulator.config import Scenario, ScenarioError
+from simulator.forecast import Forecast, Forecaster, accuracy_by_day
+from simulator.loader import load_scenario
+from simulator.planfact import UNASSIGNED
 from simulator.plans import (
     DEPARTMENT,
     POLICIES,
@@ -36,7 +45,7 @@ from simulator.plans import (
     rollup,
 )
 
-__all__ = ["plan_app", "register"]
+__all__ = ["plan_app", "read_run", "register"]
 
 EXIT_USAGE = 2
 _ROLLUPS: dict[str, RollupPeriod] = {"week": "week", "month": "month", "quarter": "quarter"}
@@ -71,7 +80,8 @@ class _OneLineErrors(TyperCommand):
 
 
 plan_app = typer.Typer(
-    help="Sales-plan decomposition: exact daily targets for the department and each manager.",
+    help="Sales plans: exact daily targets (decompose) and the bottom-up forecast of a run "
+    "against its plan (forecast).",
     no_args_is_help=True,
 )
 
@@ -373,3 +383,162 @@ def decompose_command(
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if csv_path is not None:
         console.print(f"Wrote {csv_path}", markup=False, highlight=False, soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# salesim plan forecast
+
+
+_EVENT_DTYPES = {"replication": "int64", "time": "float64", "lead_id": "int64", "amount": "float64",
+                 "work_hours": "float64"}
+_EVENT_LABELS = ("channel", "segment", "stage", "step", "event", "staff_id", "role", "reason")
+
+
+def read_run(run_dir: Path, replication: int = 0
+             ) -> tuple[Scenario, pd.DataFrame, pd.DataFrame | None]:
+    """A run folder's scenario, the event log of one replication and, if recorded, its staff.
+
+    Args:
+        run_dir: A folder written by ``salesim run``.
+        replication: Which replication's events to keep.
+
+    Returns:
+        ``(scenario, events, staff)``; ``staff`` is ``None`` unless ``people.csv`` records hire
+        and leave moments.
+
+    Raises:
+        PlanError: Not a run folder, a scenario without a plan, or an unreadable event log.
+        ScenarioError: An invalid ``scenario.yaml``.
+    """
+    if not run_dir.exists():
+        raise PlanError(f"{run_dir}: no such folder")
+    if not run_dir.is_dir():
+        raise PlanError(f"{run_dir}: not a folder; give the folder that 'salesim run' wrote")
+    scenario_path = run_dir / "scenario.yaml"
+    events_path = run_dir / "events.csv.gz"
+    missing = [p.name for p in (scenario_path, events_path) if not p.is_file()]
+    if missing:
+        raise PlanError(f"{run_dir}: not a run folder (no {' or '.join(missing)}); give the "
+                        f"folder that 'salesim run' wrote")
+    scenario = load_scenario(scenario_path)
+    if scenario.plan is None:
+        raise PlanError(f"{scenario_path}: the scenario has no plan; add a 'plan:' block "
+                        f"(monthly_revenue, role) and run it again (see docs/plans.md)")
+    columns = [*_EVENT_DTYPES, *_EVENT_LABELS]
+    try:
+        events = pd.read_csv(events_path, usecols=columns, dtype={
+            **_EVENT_DTYPES, **dict.fromkeys(_EVENT_LABELS, "category")})
+    except ValueError as exc:  # missing columns, bad numbers, bad compression
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise PlanError(f"{events_path}: not an event log of salesim ({first})") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise PlanError(f"{events_path}: cannot read ({exc})") from None
+    events = events[events["replication"] == replication].drop(columns="replication")
+    if events.empty:
+        raise PlanError(f"{events_path}: no events of replication {replication}")
+    return scenario, events.reset_index(drop=True), _read_staff(run_dir / "people.csv")
+
+
+def _read_staff(path: Path) -> pd.DataFrame | None:
+    """``people.csv`` when it records hire and leave moments (``hired_at``, ``left_at``)."""
+    if not path.is_file():
+        return None
+    try:
+        people = pd.read_csv(path)
+    except (OSError, ValueError):
+        return None
+    return people if {"staff_id", "role", "hired_at", "left_at"} <= set(people.columns) else None
+
+
+def _forecast_date(scenario: Scenario, day: int, month: str | None) -> dt.date:
+    """``--day N`` (of the run, or of ``--month``) as a date."""
+    start = scenario.calendar.start_date
+    if month is None:
+        last = math.ceil(scenario.horizon_days)
+        if not 1 <= day <= last:
+            raise PlanError(f"--day must be a day of the run, 1 to {last} (day 1 is "
+                            f"{start.isoformat()}), not {day}; or give --month YYYY-MM and a "
+                            f"day of that month")
+        return start + dt.timedelta(days=day - 1)
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", month)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise PlanError(f"--month must look like 2026-06, not {month!r}")
+    year, number = int(match.group(1)), int(match.group(2))
+    length = calendar.monthrange(year, number)[1]
+    if not 1 <= day <= length:
+        raise PlanError(f"--day must be 1 to {length} in {year:04d}-{number:02d}, not {day}")
+    return dt.date(year, number, day)
+
+
+def _forecast_tables(result: Forecast) -> list[Table]:
+    cur = result.currency
+    managers = Table(title=f"Forecast for {result.month} at the end of {result.date.isoformat()} "
+                           f"({cur})", box=box.SIMPLE_HEAD, title_justify="left")
+    managers.add_column("Manager", no_wrap=True)
+    for name in ("Plan", "Won", "Deals", "Expected", "Forecast", "Gap", "% of plan"):
+        managers.add_column(name, justify="right", no_wrap=True)
+    for row in result.by_manager.to_dict("records"):
+        who = str(row["manager"])
+        share = "" if math.isnan(row["share"]) else f"{row['share']:.0%}"
+        gap = "" if who == UNASSIGNED else f"{row['gap']:,.0f}"
+        managers.add_row(
+            who, f"{row['plan']:,.0f}", f"{row['won']:,.0f}", f"{row['deals']:,}",
+            f"{row['expected']:,.0f}", f"{row['forecast']:,.0f}", gap, share,
+            style="bold" if who == DEPARTMENT else None)
+    steps = Table(title=f"Deals in progress by step ({result.days_left} days left; "
+                        f"P = won within that time, from the run's history before this day)",
+                  box=box.SIMPLE_HEAD, title_justify="left")
+    steps.add_column("Step", no_wrap=True)
+    steps.add_column("State", no_wrap=True)
+    for name in ("Deals", "Amount", "P(win)", "Expected"):
+        steps.add_column(name, justify="right", no_wrap=True)
+    shortened = False
+    for row in result.by_step.to_dict("records"):
+        short = "*" if int(row["window_days"]) < result.days_left else ""
+        shortened = shortened or bool(short)
+        steps.add_row(f"{row['stage']}/{row['step']}", str(row["state"]), f"{row['deals']:,}",
+                      f"{row['pipeline']:,.0f}", f"{row['p_win']:.1%}{short}",
+                      f"{row['expected']:,.0f}")
+    if shortened:
+        steps.caption = "* over a shorter window: the run's history before this day is too short"
+    return [managers, steps]
+
+
+@plan_app.command("forecast", cls=_OneLineErrors)
+def forecast_command(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR",
+                                            help="A folder written by 'salesim run'.")],
+    day: Annotated[int, typer.Option("--day", help="Day of the run (1 = the calendar's start "
+                                                   "date), or of --month.")],
+    month: Annotated[str | None, typer.Option(
+        "--month", help="YYYY-MM: --day is then the day of this month.")] = None,
+) -> None:
+    """Bottom-up forecast of a month's sales at the end of a day of a run, against the plan.
+
+    The deals in progress are weighted by the share of deals at the same step that won within
+    the days left, learnt from the run's history before that day (replication 0).
+
+    Example: salesim plan forecast runs/b2b_baseline-… --day 15 --month 2026-06
+    """
+    try:
+        scenario, events, staff = read_run(run_dir)
+        date = _forecast_date(scenario, day, month)
+        forecaster = Forecaster(events, scenario, staff)
+        result = forecaster.at(date)
+        accuracy = accuracy_by_day(forecaster.accuracy(days=[date.day]))
+    except (PlanError, ScenarioError) as exc:
+        _fail(str(exc))
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 120))
+    for table in _forecast_tables(result):
+        console.print(table)
+    for line in result.sentences():
+        console.print(line, markup=False, soft_wrap=True)
+    if not accuracy.empty:
+        row = accuracy.iloc[0]
+        console.print(f"In this run, forecasts made at the end of day {date.day} of a month missed "
+                      f"the month's sales by {row['mape']:.0%} on average (MAPE over "
+                      f"{int(row['months'])} complete months; mean error {row['bias']:+.0%}).",
+                      markup=False, soft_wrap=True)

@@ -236,12 +236,14 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
                              start, end)
         available_each = cal.work_clock(present_to) - cal.work_clock(present_from)
         role_available = float(available_each.sum())
-        for k, (staff_id, speed) in enumerate(zip(members["staff_id"], members["speed"],
-                                                  strict=True)):
+        for k, (staff_id, speed, hired_at, left_at) in enumerate(zip(
+                members["staff_id"], members["speed"], members["hired_at"], members["left_at"],
+                strict=True)):
             hours = float(busy_by_person.get(staff_id, 0.0))
             available = float(available_each[k])
             people_rows.append({
                 "staff_id": staff_id, "role": role.name, "speed": float(speed),
+                "hired_at": float(hired_at), "left_at": float(left_at),
                 "tasks": int(tasks_by_person.get(staff_id, 0)),
                 "busy_hours": hours, "available_hours": available,
                 "utilization": hours / available if available > 0 else math.nan,

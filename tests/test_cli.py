@@ -16,6 +16,7 @@ runner = CliRunner()
 RUN_FILES = {"summary.json", "events.csv.gz", "stages.csv", "steps.csv", "losses.csv",
              "roles.csv", "people.csv", "channels.csv", "monthly.csv", "pnl.csv", "payroll.csv",
              "cash.csv", "clients.csv", "activity.csv", "warnings.csv", "ranking.csv",
+             "plan_fact_daily.csv", "plan_fact_monthly.csv", "forecast_accuracy.csv",
              "scenario.yaml",
              "run.json"}
 
