@@ -280,22 +280,29 @@ def loss_table(visits: pd.DataFrame) -> pd.DataFrame:
 
 def channel_table(leads: pd.DataFrame, orders: pd.DataFrame, scenario: Scenario
                   ) -> pd.DataFrame:
-    """Per channel: leads, lead cost, won deals, revenue (first deals and the clients' later
-    orders: end-to-end), cost per won deal, conversion, revenue per rouble of lead cost."""
+    """End-to-end analytics per channel: leads, lead cost, won deals, revenue (first deals and
+    the clients' later orders), gross margin, cost per won deal, conversion, revenue per rouble of
+    lead cost, and return on spend: (gross margin − lead cost) ÷ lead cost."""
     rows = []
     for channel in scenario.channels:
         c = leads[leads["channel"] == channel.name]
         won = c["t_won"].notna()
         cost = len(c) * channel.cost_per_lead
-        repeat = float(orders.loc[orders["channel"] == channel.name, "amount"].sum())
+        theirs = orders[orders["channel"] == channel.name]
+        repeat = float(theirs["amount"].sum())
         revenue = float(c.loc[won, "amount"].sum()) + repeat
+        margin = (sum(a * scenario.margin_for(seg) for a, seg in
+                      zip(c.loc[won, "amount"], c.loc[won, "segment"], strict=True))
+                  + sum(a * scenario.margin_for(str(seg)) for a, seg in
+                        zip(theirs["amount"], theirs["segment"], strict=True)))
         n_won = int(won.sum())
         rows.append({
             "channel": channel.name, "leads": len(c), "cost": cost, "won": n_won,
-            "revenue": revenue, "revenue_repeat": repeat,
+            "revenue": revenue, "revenue_repeat": repeat, "gross_margin": float(margin),
             "cost_per_won": cost / n_won if n_won else math.nan,
             "conversion": n_won / len(c) if len(c) else math.nan,
             "revenue_per_cost": revenue / cost if cost else math.nan,
+            "return_on_spend": (margin - cost) / cost if cost else math.nan,
         })
     return pd.DataFrame(rows)
 

@@ -281,24 +281,6 @@ def pnl(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
     return pd.DataFrame(rows, columns=list(PNL_COLUMNS))
 
 
-def channel_returns(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """End-to-end analytics: per channel, leads, cost, won, revenue, margin, return on spend."""
-    wins = events[events["event"] == "win"]
-    arrivals = events[events["event"] == "arrive"]
-    rows = []
-    for channel in scenario.channels:
-        w = wins[wins["channel"] == channel.name]
-        n_leads = int((arrivals["channel"] == channel.name).sum())
-        cost = n_leads * channel.cost_per_lead
-        revenue = float(w["amount"].sum())
-        margin = float(sum(a * scenario.margin_for(str(s))
-                           for a, s in zip(w["amount"], w["segment"], strict=True)))
-        rows.append({"channel": channel.name, "leads": n_leads, "cost": cost, "won": len(w),
-                     "revenue": revenue, "gross_margin": margin,
-                     "return_on_spend": (margin - cost) / cost if cost else np.nan})
-    return pd.DataFrame(rows)
-
-
 # -- control: activity, ranking, red warnings ---------------------------------------------------
 
 

@@ -133,9 +133,10 @@ def test_utilisation_and_queue(metrics) -> None:  # type: ignore[no-untyped-def]
 def test_channel_and_monthly_tables(metrics) -> None:  # type: ignore[no-untyped-def]
     assert metrics.channels.iloc[0].to_dict() == {
         "channel": "web", "leads": 3, "cost": 150.0, "won": 1, "revenue": 1000.0,
-        "revenue_repeat": 0.0,
+        "revenue_repeat": 0.0, "gross_margin": 1000.0,
         "cost_per_won": 150.0, "conversion": pytest.approx(1 / 3),
-        "revenue_per_cost": pytest.approx(1000 / 150)}
+        "revenue_per_cost": pytest.approx(1000 / 150),
+        "return_on_spend": pytest.approx((1000 - 150) / 150)}
     assert metrics.monthly.to_dict("records") == [
         {"month": "2026-01", "won": 1, "revenue_first": 1000.0, "orders": 0,
          "revenue_repeat": 0.0, "revenue": 1000.0}]
