@@ -322,12 +322,31 @@ class FullCycle(_Frozen):
     replaces: tuple[Name, ...] = Field(min_length=1)
 
 
+class Pod(_Frozen):
+    """A team dedicated to some segments: its own people of the roles it names."""
+
+    name: Name
+    segments: tuple[Name, ...] = Field(min_length=1)
+    headcount: dict[Name, Annotated[int, Field(ge=0, le=10_000, strict=True)]] = Field(
+        min_length=1)
+
+
 class Organisation(_Frozen):
     """How the department is structured: one switch, same leads, same random numbers."""
 
-    structure: Literal["conveyor", "full_cycle"] = "conveyor"
+    structure: Literal["conveyor", "full_cycle", "pods"] = "conveyor"
     handoff: Handoff | None = None
     full_cycle: FullCycle | None = None
+    pods: tuple[Pod, ...] = ()
+
+    def pod_of(self, role: str, segment: str) -> str | None:
+        """The pod whose people of ``role`` serve ``segment`` (None: the role is not split)."""
+        if self.structure != "pods":
+            return None
+        for pod in self.pods:
+            if role in pod.headcount and segment in pod.segments:
+                return pod.name
+        return None
 
 
 class SalesPlan(_Frozen):
@@ -448,6 +467,15 @@ class Scenario(_Frozen):
         role, whose stages become owned; the replaced roles are gone. ``conveyor``: as written,
         without the full-cycle role (its people exist only in the other structure).
         """
+        if self.org.structure == "pods":  # a split role's headcount is its pods' total
+            split: dict[str, int] = {}
+            for pod in self.org.pods:
+                for role, count in pod.headcount.items():
+                    split[role] = split.get(role, 0) + count
+            return self.model_copy(update={"roles": tuple(
+                r.model_copy(update={"headcount": split[r.name]}) if r.name in split else r
+                for r in self.roles if self.org.full_cycle is None
+                or r.name != self.org.full_cycle.role)})
         cycle = self.org.full_cycle
         if cycle is None:
             return self
@@ -554,6 +582,28 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
     if s.org.structure == "full_cycle" and cycle is None:
         checks.append((("org", "full_cycle"), "structure full_cycle needs full_cycle: "
                                               "{role: ..., replaces: [...]}"))
+    if s.org.structure == "pods" and not s.org.pods:
+        checks.append((("org", "pods"), "structure pods needs at least one pod: "
+                                        "{name, segments, headcount: {role: n}}"))
+    served: dict[str, str] = {}
+    for pi, pod in enumerate(s.org.pods):
+        for pod_role in pod.headcount:
+            if pod_role not in role_names:
+                checks.append((("org", "pods", pi, "headcount", pod_role),
+                               f"unknown role '{pod_role}'; allowed: {_names(role_names)}"))
+        for si, seg in enumerate(pod.segments):
+            if seg not in seg_names:
+                checks.append((("org", "pods", pi, "segments", si),
+                               f"unknown segment '{seg}'; allowed: {_names(sorted(seg_names))}"))
+            elif seg in served:
+                checks.append((("org", "pods", pi, "segments", si),
+                               f"segment '{seg}' is already served by pod '{served[seg]}'"))
+            served[seg] = pod.name
+    if s.org.pods:
+        unserved = [seg for seg in s.segments if seg not in served]
+        if unserved:
+            checks.append((("org", "pods"), f"no pod serves segment(s) {_names(unserved)}"))
+        checks.append(_unique(("org", "pods"), [p.name for p in s.org.pods], "pod", key="name"))
     if cycle is not None:
         if cycle.role not in role_names:
             checks.append((("org", "full_cycle", "role"),

@@ -186,6 +186,7 @@ class Staff:
     ramp_start: float = 1.0
     left_at: float | None = None
     leaving: bool = False  # leaves when the work at hand is done
+    pool: str = ""  # the pool (the role, or the role's pod) the person works in
     owned_leads: int = 0
     clients: int = 0
     queue: list[tuple[int, int, simpy.Event]] = field(default_factory=list)
@@ -351,12 +352,25 @@ class SalesModel:
         self._payment_days = draw_payment_days(scenario, self.streams, self.leads)
         self._clients: dict[int, Client] = {}  # by case: a client's lead and its orders
         self._next_case = len(self.leads)
-        self.pools = {role.name: RolePool(self.env, role.name) for role in scenario.roles}
+        # one pool per role, or per role and pod when the department is organised in pods
+        self.pools: dict[str, RolePool] = {}
+        self._pools_of: dict[str, list[RolePool]] = {}
+        self._hired: dict[str, int] = {}
+        for role in scenario.roles:
+            pods = [pod for pod in scenario.org.pods if role.name in pod.headcount] \
+                if scenario.org.structure == "pods" else []
+            keys = [(f"{role.name}@{pod.name}", pod.headcount[role.name]) for pod in pods] \
+                or [(role.name, role.headcount)]
+            self._pools_of[role.name] = []
+            for key, _ in keys:
+                self.pools[key] = RolePool(self.env, key)
+                self._pools_of[role.name].append(self.pools[key])
         self._handover = {role.name: self.streams.named("decisions", f"{role.name}/handover")
                           for role in scenario.roles}
         for role in scenario.roles:
-            for _ in range(role.headcount):
-                self._hire(role.name, initial=True)
+            for pool in self._pools_of[role.name]:
+                for _ in range(self._initial_headcount(role.name, pool.name)):
+                    self._hire(role.name, initial=True, pool=pool.name)
             if role.headcount_changes:
                 self.env.process(self._planned_changes(role.name))
         self._priority = {seg: rank for rank, seg in enumerate(scenario.segments)}
@@ -383,21 +397,37 @@ class SalesModel:
 
     # -- people ---------------------------------------------------------------------------------
 
-    def _hire(self, role: str, initial: bool = False) -> Staff:
+    def _initial_headcount(self, role: str, pool: str) -> int:
+        _, _, pod = pool.partition("@")
+        if not pod:
+            return self.scenario.role(role).headcount
+        return next(p.headcount[role] for p in self.scenario.org.pods if p.name == pod)
+
+    def _pool(self, role: str, segment: str) -> RolePool:
+        """The pool of a role that serves a segment (the segment's pod, if any)."""
+        pod = self.scenario.org.pod_of(role, segment)
+        return self.pools[role if pod is None else f"{role}@{pod}"]
+
+    def _active(self, role: str) -> list[Staff]:
+        return [s for pool in self._pools_of[role] for s in pool.active]
+
+    def _hire(self, role: str, initial: bool = False, pool: str | None = None) -> Staff:
         """Hire person number k of a role: their traits come from their own named stream."""
         spec = self.scenario.role(role)
-        pool = self.pools[role]
-        number = len(pool.staff) + 1
+        if pool is None:  # the pool (pod) with the fewest people
+            pool = min(self._pools_of[role], key=lambda p: len(p.active)).name
+        number = self._hired.get(role, 0) + 1
+        self._hired[role] = number
         traits = self.streams.named("people", f"{role}#{number}")
         speed = float(spec.speed.sample(traits, 1)[0])
         skill = float(spec.conversion_skill.sample(traits, 1)[0])
         ramp = spec.ramp_up if not initial else None
         person = Staff(
-            id=f"{role}-{number}", role=role, speed=max(speed, 1e-6), skill=skill,
+            id=f"{role}-{number}", role=role, pool=pool, speed=max(speed, 1e-6), skill=skill,
             calendar=self.scenario.work_calendar(role), hired_at=self.env.now,
             ramp_days=ramp.days if ramp else 0.0, ramp_start=ramp.start if ramp else 1.0,
         )
-        pool.hire(person)
+        self.pools[pool].hire(person)
         if spec.attrition_per_month > 0:
             rate = -math.log1p(-spec.attrition_per_month) / DAYS_PER_MONTH
             stay = float(traits.exponential(1 / rate))
@@ -408,26 +438,26 @@ class SalesModel:
         yield self.env.timeout(stay_days)
         if not person.active:
             return
-        self.pools[person.role].leave(person)
+        self.pools[person.pool].leave(person)
         lag = self.scenario.role(person.role).replacement_lag_days
         if lag is not None:
             yield self.env.timeout(lag)
-            self._hire(person.role)
+            self._hire(person.role, pool=person.pool)
 
     def _planned_changes(self, role: str) -> Generator[simpy.Event, Any, None]:
-        pool = self.pools[role]
         for change in self.scenario.role(role).headcount_changes:
             if change.day > self.env.now:
                 yield self.env.timeout(change.day - self.env.now)
-            active = pool.active
+            active = self._active(role)
             for _ in range(change.headcount - len(active)):
                 self._hire(role)
             # a cut lets go of the least productive first (the seed's weekly efficiency ranking)
             cut = sorted(active, key=lambda s: (s.speed * s.skill, s.id))
             for person in cut[:max(0, len(active) - change.headcount)]:
-                pool.leave(person)
+                self.pools[person.pool].leave(person)
 
-    def _take_over(self, role: str, rule: str, owners: dict[str, Staff | None]) -> bool:
+    def _take_over(self, role: str, rule: str, owners: dict[str, Staff | None],
+                   segment: str) -> bool:
         """The lead's owner left: find a new one, or lose the lead; True if it stays."""
         scenario = self.scenario
         old = owners.get(role)
@@ -437,7 +467,7 @@ class SalesModel:
                 self._handover[role].random() < scenario.lost_when_owner_leaves:
             owners[role] = None
             return False
-        new = self.pools[role].choose_owner(rule)
+        new = self._pool(role, segment).choose_owner(rule)
         if new is not None:
             new.owned_leads += 1
         owners[role] = new
@@ -466,7 +496,8 @@ class SalesModel:
 
     def _become_client(self, lead: _LeadInStage) -> None:
         base = self._client_base()
-        owner = self.pools[base.owner_role].choose_owner("least_loaded", clients=True)
+        owner = self._pool(base.owner_role, lead.segment).choose_owner("least_loaded",
+                                                                       clients=True)
         if owner is not None:
             owner.clients += 1
         client = Client(lead.id, lead.channel, lead.segment, lead.amount, lead.amount, owner,
@@ -486,7 +517,8 @@ class SalesModel:
                     self._churn(client, OWNER_LEFT)
                     return
                 role = owner.role
-                client.owner = self.pools[role].choose_owner("least_loaded", clients=True)
+                client.owner = self._pool(role, client.segment).choose_owner("least_loaded",
+                                                                             clients=True)
                 if client.owner is not None:
                     client.owner.clients += 1
                 client.owner_left_until = env.now + base.memory_days
@@ -574,7 +606,7 @@ class SalesModel:
         key = self._client_base().key_accounts
         if key is None or client.key or client.revenue < key.revenue_threshold:
             return
-        kam = self.pools[key.role].choose_owner("least_loaded", clients=True)
+        kam = self._pool(key.role, client.segment).choose_owner("least_loaded", clients=True)
         if kam is None:
             return
         if client.owner is not None:
@@ -597,7 +629,7 @@ class SalesModel:
         index = self._month_index(t)
         start, end, label = self._month_spans[index]
         elapsed = (t - start) / (end - start) if end > start else 1.0
-        team = max(1, len(self.pools[person.role].active))
+        team = max(1, len(self._active(person.role)))
         to_date = plan.for_month(label) * elapsed / team
         if to_date <= 0:
             return None
@@ -608,7 +640,7 @@ class SalesModel:
         if role is None or role.behaviour is None:
             return NO_DRIVE
         plan = self.scenario.plan
-        team = max(1, len(self.pools[person.role].active))
+        team = max(1, len(self._active(person.role)))
         personal = (plan.for_month(self._month_spans[self._month_index(t)][2]) / team
                     if plan is not None and plan.role == person.role else 0.0)
         at_risk = pay_at_risk(role.salary_per_month, role.pay, personal, team)
@@ -623,10 +655,10 @@ class SalesModel:
                 months = self._credited.setdefault(person.id, {})
                 months[index] = months.get(index, 0.0) + lead.amount
 
-    def _sharing_owner(self, role: str) -> Staff | None:
+    def _sharing_owner(self, role: str, segment: str) -> Staff | None:
         """With a team bonus the lead goes to the colleague furthest behind plan, among those
         not already holding many more leads than the least loaded (nobody drowns)."""
-        active = self.pools[role].active
+        active = self._pool(role, segment).active
         if not active:
             return None
         now = self.env.now
@@ -693,9 +725,9 @@ class SalesModel:
                         if role in owners:
                             continue
                         spec = self._motivated.get(role)
-                        owner = (self._sharing_owner(role)
+                        owner = (self._sharing_owner(role, segment)
                                  if spec is not None and shares_work(spec.behaviour, spec.pay)
-                                 else self.pools[role].choose_owner(owner_rule))
+                                 else self._pool(role, segment).choose_owner(owner_rule))
                         if owner is not None:
                             owner.owned_leads += 1
                         owners[role] = owner
@@ -734,7 +766,7 @@ class SalesModel:
         stage, step = plan.stage, plan.name
         queue_wait = 0.0
         if plan.role is not None:
-            pool = self.pools[plan.role]
+            pool = self._pool(plan.role, segment)
             entered = env.now
             record(entered, lead_id, channel, segment, stage, step, "enqueue", role=plan.role,
                    amount=amount, client_id=lead.client_id)
@@ -743,7 +775,7 @@ class SalesModel:
                                                           lead.owners.get(plan.role))
                 if person is not None:
                     break
-                if not self._take_over(plan.role, lead.owner_rule, lead.owners):
+                if not self._take_over(plan.role, lead.owner_rule, lead.owners, segment):
                     record(env.now, lead_id, channel, segment, stage, step, "lose",
                            amount=amount, reason=OWNER_LEFT)
                     return "lose"

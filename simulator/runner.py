@@ -26,7 +26,7 @@ class Result:
     seed: int
     replication: int
     events: pd.DataFrame
-    staff: pd.DataFrame  # staff_id, role, speed, skill, hired_at, left_at (NaN: still there)
+    staff: pd.DataFrame  # staff_id, role, pod, speed, skill, hired_at, left_at (NaN: still there)
 
     def metrics(self) -> RunMetrics:
         """KPI tables and the bottleneck verdict of this run (pure; computed on each call)."""
@@ -52,9 +52,10 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     model = SalesModel(scenario, seed=seed, replication=replication)
     model.run()
     staff = pd.DataFrame(
-        [(p.id, role, p.speed, p.skill, p.hired_at, math.nan if p.left_at is None else p.left_at)
-         for role, pool in model.pools.items() for p in pool.staff],
-        columns=["staff_id", "role", "speed", "skill", "hired_at", "left_at"],
+        [(p.id, p.role, p.pool.partition("@")[2], p.speed, p.skill, p.hired_at,
+          math.nan if p.left_at is None else p.left_at)
+         for pool in model.pools.values() for p in pool.staff],
+        columns=["staff_id", "role", "pod", "speed", "skill", "hired_at", "left_at"],
     )
     return Result(model.scenario, model.seed, replication, model.log.to_frame(), staff)
 
