@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.config import PayScheme, Role, Scenario
+from simulator.plans import DEPARTMENT
 
 KOPECK = Decimal("0.01")
 
@@ -110,18 +111,39 @@ def payroll(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> pd
     """Pay per person per month, to the kopeck.
 
     Salary is pro-rated by calendar days present in the month (hire and leave dates, and the
-    run's own start and end). See ``docs/money.md`` for every rule.
+    run's own start and end). For the role that carries the plan, the personal plan and the
+    credited revenue are those of the plan/fact tables (``simulator.planfact``), so pay and
+    plan/fact agree on who met the plan. See ``docs/money.md`` for every rule.
     """
     rows: list[dict[str, Any]] = []
     for role in scenario.roles:
         members = staff[staff["role"] == role.name]
-        rows.extend(_role_pay(events, members, role, scenario))
+        carried = (_plan_fact_by_manager(events, staff, scenario)
+                   if scenario.plan is not None and scenario.plan.role == role.name else None)
+        rows.extend(_role_pay(events, members, role, scenario, carried))
     frame = pd.DataFrame(rows, columns=list(PAY_COLUMNS))
     return frame
 
 
-def _role_pay(events: pd.DataFrame, members: pd.DataFrame, role: Role, scenario: Scenario
-              ) -> list[dict[str, Any]]:
+PlanFact = dict[tuple[str, str], tuple[Decimal, Decimal]]  # (month, manager) → (plan, actual)
+
+
+def _plan_fact_by_manager(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario
+                          ) -> PlanFact | None:
+    from simulator.planfact import plan_fact  # planfact builds on plans; only pay needs it here
+    from simulator.plans import PlanError
+
+    try:
+        monthly = plan_fact(events, scenario, staff)["plan_fact_monthly"]
+    except PlanError:
+        return None
+    return {(str(m), str(who)): (Decimal(plan), Decimal(actual))
+            for m, who, plan, actual in zip(monthly["month"], monthly["manager"],
+                                            monthly["plan"], monthly["actual"], strict=True)}
+
+
+def _role_pay(events: pd.DataFrame, members: pd.DataFrame, role: Role, scenario: Scenario,
+              carried: PlanFact | None = None) -> list[dict[str, Any]]:
     scheme = role.pay or PayScheme()
     credited = credited_wins(events, role.name) if role.pay else None
     finishes = events[(events["event"] == "finish") & (events["role"] == role.name)]
@@ -139,6 +161,11 @@ def _role_pay(events: pd.DataFrame, members: pd.DataFrame, role: Role, scenario:
         dept_plan = _month_plan(scenario, month) if scheme.needs_plan else Decimal(0)
         total_present = sum(_dec(d) for d in present.values())
         plans = {sid: _money(dept_plan * _dec(d) / total_present) for sid, d in present.items()}
+        if carried is not None:  # the plan role: plan and fact exactly as plan/fact has them
+            zero = (Decimal(0), Decimal(0))
+            revenue = {sid: carried.get((month.label, sid), zero)[1] for sid in present}
+            plans = {sid: carried.get((month.label, sid), zero)[0] for sid in present}
+            dept_plan = carried.get((month.label, DEPARTMENT), zero)[0]
         team_revenue = sum(revenue.values(), Decimal(0))
         team_met = scheme.team_bonus > 0 and dept_plan > 0 and team_revenue >= dept_plan
         best = max(present, key=lambda sid: (revenue.get(sid, Decimal(0)), _neg_id(sid)))

@@ -67,6 +67,7 @@ def _events() -> pd.DataFrame:
     arrivals = [1.0, 2.0, 3.0, 32.0, 33.0]
     for (lead, staff, step, won, amount), arrived in zip(WINS, arrivals, strict=True):
         add(arrived, lead, "", "arrive", "", amount)
+        add(won - 0.6, lead, step, "start", staff, amount)
         add(won - 0.5, lead, step, "finish", staff, amount)
         add(won, lead, "contract", "win", "", amount)
     frame = frame_from_columns(cols)
@@ -108,19 +109,22 @@ def test_january_pay_slips() -> None:
 
 
 def test_february_pay_slips_with_a_leaver_and_the_team_bonus() -> None:
-    # personal plans by days present (28 and 14.5 of 42.5): 658,823.53 and 341,176.47
+    # February 2026 has 20 working days, 50,000 of plan each; closer-2 works the first 10
+    # (2-13 February) before leaving on Sunday the 15th: personal plans (the plan/fact tables')
+    # 10 × 25,000 + 10 × 50,000 = 750,000 and 10 × 25,000 = 250,000
     one = _slip("2026-02", "closer-1")
-    assert one["personal_plan"] == D("658823.53")
+    assert one["personal_plan"] == D("750000.00")
     assert (one["salary"], one["commission"], one["accelerator"], one["plan_bonus"],
             one["team_bonus"], one["prize"]) == (
-        D("90000.00"), D("35000.00"), D("1235.29"), D("20000.00"), D("33333.32"), D("10000.00"))
-    assert one["total"] == D("189568.61")
+        D("90000.00"), D("35000.00"), D("0.00"), D("0.00"), D("33333.32"), D("10000.00"))
+    assert one["total"] == D("168333.32")
     two = _slip("2026-02", "closer-2")
-    assert two["personal_plan"] == D("341176.47")
+    assert two["personal_plan"] == D("250000.00")
+    # salary 90,000 × 14.5 / 28 days; accelerator 3% of 100,000.50 = 3,000.015 → 3,000.02
     assert (two["salary"], two["commission"], two["accelerator"], two["plan_bonus"],
             two["team_bonus"], two["prize"]) == (
-        D("46607.14"), D("17500.03"), D("264.72"), D("20000.00"), D("16666.68"), D("0"))
-    assert two["total"] == D("101038.57")
+        D("46607.14"), D("17500.03"), D("3000.02"), D("20000.00"), D("16666.68"), D("0"))
+    assert two["total"] == D("103773.87")
     assert one["team_bonus"] + two["team_bonus"] == D("50000.00")  # the pool, shared exactly
 
 
