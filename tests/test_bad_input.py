@@ -93,7 +93,59 @@ class Bad:
     words: tuple[str, ...]
 
 
-CASES = [
+NEW_FIELD_CASES = [
+    # -- people, money, clients, org: the fields added after the engine --------------------
+    Bad("clients_unknown_owner_role", "name: mini\n",
+        "name: mini\nclients:\n  owner_role: farmer  #!\n",
+        "clients.owner_role", ("unknown role 'farmer'", "hunter", "closer")),
+    Bad("clients_churn_certain", "name: mini\n",
+        "name: mini\nclients:\n  owner_role: hunter\n  churn_per_month: 1  #!\n",
+        "clients.churn_per_month", ("less than 1",)),
+    Bad("payment_delay_missing_segment", "name: mini\n",
+        "name: mini\npayment:\n  delay_days: {A: 5}  #!\n",
+        "payment.delay_days", ("no delay", "B")),
+    Bad("full_cycle_unknown_role", "name: mini\n",
+        "name: mini\norg:\n  structure: full_cycle\n"
+        "  full_cycle: {role: manager, replaces: [hunter]}  #!\n",
+        "org.full_cycle.role", ("unknown role 'manager'",)),
+    Bad("pods_segment_served_twice", "name: mini\n",
+        "name: mini\norg:\n  structure: pods\n  pods:\n"
+        "    - {name: a, segments: [A], headcount: {hunter: 1}}\n"
+        "    - {name: b, segments: [A, B], headcount: {hunter: 1}}  #!\n",
+        "org.pods[1].segments[0]", ("already served", "'a'")),
+    Bad("gross_margin_missing_segment", "name: mini\n", "name: mini\ngross_margin: {A: 0.3}  #!\n",
+        "gross_margin", ("no margin", "B")),
+    Bad("plan_unknown_role", "name: mini\n",
+        "name: mini\nplan: {monthly_revenue: 100, role: boss}  #!\n",
+        "plan.role", ("unknown role 'boss'",)),
+    Bad("pay_kpi_unknown_step", "    headcount: 2\n",
+        "    headcount: 2\n    pay: {kpi_bonus: {presentation: 300}}  #!\n",
+        "roles[0].pay.kpi_bonus.presentation", ("unknown step 'presentation'", "qualify")),
+    Bad("pay_bonus_without_plan", "    headcount: 2\n",
+        "    headcount: 2\n    pay: {plan_bonus: 1000}  #!\n",
+        "roles[0].pay", ("plan",)),
+    Bad("behaviour_zero_push", "    headcount: 2\n",
+        "    headcount: 2\n    behaviour: {push_speed: 0}  #!\n",
+        "roles[0].behaviour.push_speed", ("greater than 0",)),
+    Bad("ramp_up_start_above_one", "    headcount: 2\n",
+        "    headcount: 2\n    ramp_up: {days: 30, start: 1.5}  #!\n",
+        "roles[0].ramp_up.start", ("less than or equal to 1",)),
+    Bad("headcount_changes_out_of_order", "    headcount: 2\n",
+        "    headcount: 2\n"
+        "    headcount_changes: [{day: 20, headcount: 3}, {day: 10, headcount: 1}]  #!\n",
+        "roles[0].headcount_changes", ("increasing order",)),
+    Bad("attrition_certain", "    headcount: 2\n",
+        "    headcount: 2\n    attrition_per_month: 1  #!\n",
+        "roles[0].attrition_per_month", ("less than 1",)),
+    Bad("late_penalty_without_sla", "        conversion: 0.7\n",
+        "        conversion: 0.7\n        late_penalty: 0.1  #!\n",
+        "stages[0].steps[0].late_penalty", ("sla_days",)),
+    Bad("step_unknown_channel", "        conversion: 0.7\n",
+        "        conversion: 0.7\n        channels: [phone]  #!\n",
+        "stages[0].steps[0].channels[0]", ("unknown channel 'phone'", "web")),
+]
+
+CASES = NEW_FIELD_CASES + [
     # -- keys ----------------------------------------------------------------------------------
     Bad("unknown_top_level_key", "name: mini\n", "name: mini\nowner: Ivan  #!\n",
         "owner", ("unknown key 'owner'", "horizon_days", "channels", "stages")),
