@@ -145,7 +145,8 @@ NEW_FIELD_CASES = [
         "stages[0].steps[0].channels[0]", ("unknown channel 'phone'", "web")),
 ]
 
-CASES = NEW_FIELD_CASES + [
+CASES = [
+    *NEW_FIELD_CASES,
     # -- keys ----------------------------------------------------------------------------------
     Bad("unknown_top_level_key", "name: mini\n", "name: mini\nowner: Ivan  #!\n",
         "owner", ("unknown key 'owner'", "horizon_days", "channels", "stages")),
