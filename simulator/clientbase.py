@@ -50,7 +50,7 @@ def cash_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     invoiced_month = month_labels(inv["time"], scenario)
     paid_month = month_labels(paid_at.dropna(), scenario)
     rows = []
-    for month in months_of(scenario):
+    for month in months_of(scenario, measured=True):
         end = month.end
         issued = inv["time"] < end
         unpaid = issued & ~(paid_at < end)

@@ -47,10 +47,12 @@ class Month:
         return self.end - self.start
 
 
-def months_of(scenario: Scenario) -> list[Month]:
-    """The calendar months the run touches, each clipped to [0, horizon]."""
+def months_of(scenario: Scenario, measured: bool = False) -> list[Month]:
+    """The calendar months the run touches, each clipped to [0, horizon] (with ``measured``,
+    to the measured window [warmup, horizon]: months wholly in the warm-up are left out)."""
     first = scenario.calendar.start_date
     horizon = scenario.horizon_days
+    opening = scenario.warmup_days if measured else 0.0
     months = []
     year, month = first.year, first.month
     while True:
@@ -60,7 +62,9 @@ def months_of(scenario: Scenario) -> list[Month]:
         if start >= horizon:
             break
         end = start + days
-        months.append(Month(f"{year:04d}-{month:02d}", max(start, 0.0), min(end, horizon), days))
+        if end > opening:
+            months.append(Month(f"{year:04d}-{month:02d}", max(start, opening), min(end, horizon),
+                                days))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
 
@@ -148,7 +152,7 @@ def _role_pay(events: pd.DataFrame, members: pd.DataFrame, role: Role, scenario:
     credited = credited_wins(events, role.name) if role.pay else None
     finishes = events[(events["event"] == "finish") & (events["role"] == role.name)]
     rows = []
-    for month in months_of(scenario):
+    for month in months_of(scenario, measured=True):
         present = {
             sid: max(0.0, min(month.end, _left(left, scenario)) - max(month.start, hired))
             for sid, hired, left in zip(members["staff_id"], members["hired_at"],
@@ -278,8 +282,9 @@ def late_penalties(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
 def pnl(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
         pay: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The monthly profit and loss of the whole run (warm-up included: money is money)."""
+    """The monthly profit and loss over the measured window (money by when it happens there)."""
     pay = payroll(events, staff, scenario) if pay is None else pay
+    events = events[events["time"] >= scenario.warmup_days]
     wins = events[events["event"].isin(["win", "order"])]
     margin = np.array([scenario.margin_for(str(s)) for s in wins["segment"]], dtype=np.float64)
     win_month = month_labels(wins["time"], scenario)
@@ -290,7 +295,7 @@ def pnl(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
     penalties = late_penalties(events, scenario)
     penalty_month = month_labels(penalties["time"], scenario)
     rows = []
-    for month in months_of(scenario):
+    for month in months_of(scenario, measured=True):
         in_month = (win_month == month.label).to_numpy()
         revenue = float(wins["amount"].to_numpy()[in_month].sum())
         cogs = float((wins["amount"].to_numpy()[in_month] * (1 - margin[in_month])).sum())
