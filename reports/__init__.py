@@ -1,0 +1,32 @@
+"""Reports on a run folder: ``report.html`` / ``report.md`` with charts, and process-mining export.
+
+Typical use::
+
+    from reports import build_report, export_log
+    build_report(Path("runs/q1"), force=True)      # report.html, report.md, report_charts/*.png
+    export_log(Path("runs/q1"), "xes")             # runs/q1/eventlog.xes
+
+The names are loaded on first use, so that importing :mod:`reports.cli_report` (which the
+``salesim`` command does at start-up) does not import matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reports.export import export_log
+    from reports.run_report import build_report
+    from reports.rundata import ReportError, load_run
+
+__all__ = ["ReportError", "build_report", "export_log", "load_run"]
+
+_HOMES = {"ReportError": "reports.rundata", "load_run": "reports.rundata",
+          "build_report": "reports.run_report", "export_log": "reports.export"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")

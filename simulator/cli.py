@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from reports.cli_report import register as register_report_commands
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
 from simulator.forecast import plan_tables
@@ -101,6 +102,8 @@ def run(
                                                  "runs/<scenario>-<time>).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output "
                                         "folder.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html and "
+                                         "report.md into the output folder.")] = False,
 ) -> None:
     """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
     scenario_path = scenario_path or _default_scenario()
@@ -150,6 +153,14 @@ def run(
     _print_run(scenario, doc, replications)
     out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s. "
               f"Results written to [bold]{target}/[/bold]")
+    if report:
+        from reports import ReportError, build_report
+
+        try:
+            paths = build_report(target, force=force)
+        except ReportError as exc:
+            fail(str(exc))
+        out.print(f"Report: [bold]{paths[0]}[/bold]")
 
 
 def _payroll_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -311,6 +322,7 @@ def schema() -> None:
 
 
 register_plan_commands(app)
+register_report_commands(app)
 
 
 def main() -> None:

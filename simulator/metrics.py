@@ -2,7 +2,8 @@
 
 Nothing here runs the model or reads files. Conventions (see ``docs/model.md``):
 
-* Lead statistics count the leads that arrived in the measured window ``[warmup, horizon)``.
+* Lead statistics count the leads that arrived in the measured window ``[warmup, horizon)``;
+  stage and step statistics count the visits that entered the stage or step in the window.
 * Time averages (WIP, queue length, utilisation) integrate over the window ``[warmup, horizon]``.
 * ``conversion`` is converted ÷ decided (converted + lost): leads still in a step at the horizon
   have not been decided and do not count against it.
@@ -512,12 +513,12 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     leads = _lead_table(events)
     counted = leads[leads["t_arrive"] >= window[0]]
     orders = events[(events["event"] == "order") & (events["time"] >= window[0])]
-    # a stage's flow counts the leads that arrived and the repeat orders placed in the window
-    cases = set(counted.index) | set(orders["lead_id"])
+    # a stage's (and step's) flow counts the visits that entered it in the window, leads and
+    # repeat orders alike, so that Little's law holds on its figures with a warm-up too
     all_visits = step_visits(events, scenario)
     all_stage_rows = stage_visits(all_visits, scenario)
-    visits = all_visits[all_visits["lead_id"].isin(cases)]
-    stage_rows = all_stage_rows[all_stage_rows["lead_id"].isin(cases)]
+    visits = all_visits[all_visits["t_enter"] >= window[0]]
+    stage_rows = all_stage_rows[all_stage_rows["t_enter"] >= window[0]]
     stages = stage_table(stage_rows, all_stage_rows, scenario, window)
     # time averages (utilisation, queues) cover every lead present in the window
     roles, people = role_tables(all_visits, staff, scenario, window)

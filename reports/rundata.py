@@ -1,0 +1,202 @@
+"""Read a run folder (what ``salesim run`` wrote) into memory; the only file input of reports.
+
+Every problem with the folder becomes a :class:`ReportError` whose message is one line naming
+the file at fault, so the command line can print it as ``error: …``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.config import Scenario, ScenarioError
+from simulator.events import CATEGORICAL, COLUMNS
+from simulator.loader import load_scenario
+from simulator.timeseries import events_from_table
+
+__all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "load_run",
+           "read_events"]
+
+REQUIRED_FILES = ("summary.json", "scenario.yaml", "stages.csv", "steps.csv", "losses.csv",
+                  "roles.csv", "people.csv", "channels.csv", "monthly.csv", "events.csv.gz")
+
+# Tables that only some runs have (people and money, plans in the simulation, a client base).
+# The report shows their sections only when the file is there; docs/reports.md is the contract.
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "pnl.csv": ("month", "revenue", "profit"),
+    "plan_fact_daily.csv": ("month", "date", "manager", "cum_plan", "cum_actual"),
+    "plan_fact_monthly.csv": ("month", "manager", "plan", "actual"),
+    "cash.csv": ("month", "invoiced", "cash_in"),
+    "ranking.csv": ("week", "role", "rank", "staff_id"),
+    "warnings.csv": ("stage", "step", "staff_id", "breaches"),
+}
+
+_TABLE_KEYS = {
+    "stages.csv": ("stage",), "steps.csv": ("stage", "step"),
+    "losses.csv": ("stage", "step", "reason", "lost"), "roles.csv": ("role", "utilization"),
+    "people.csv": ("staff_id", "role"), "channels.csv": ("channel", "leads", "cost", "revenue"),
+    "monthly.csv": ("month", "won", "revenue"),
+}
+_EVENT_READ_COLUMNS = ("replication", *COLUMNS)
+_CHUNK_ROWS = 250_000
+
+
+class ReportError(Exception):
+    """A run folder that cannot be reported on, or an output that may not be written."""
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Everything a run folder holds, as read from disk.
+
+    ``events`` is one replication's event log (canonical dtypes, see
+    :func:`simulator.timeseries.events_from_table`); the tables are as written (means over
+    replications, with ``_ci95_low``/``_ci95_high`` columns when there were several).
+    """
+
+    path: Path
+    summary: dict[str, Any]
+    scenario: Scenario
+    scenario_text: str
+    run_info: dict[str, Any]
+    stages: pd.DataFrame
+    steps: pd.DataFrame
+    losses: pd.DataFrame
+    roles: pd.DataFrame
+    people: pd.DataFrame
+    channels: pd.DataFrame
+    monthly: pd.DataFrame
+    events: pd.DataFrame
+    optional: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def replications(self) -> int:
+        return int(self.summary.get("replications", 1) or 1)
+
+    @property
+    def currency(self) -> str:
+        return str(self.summary.get("currency") or self.scenario.currency)
+
+
+def _check_folder(path: Path) -> None:
+    if not path.exists():
+        raise ReportError(f"{path}: no such folder; give the folder `salesim run` wrote")
+    if not path.is_dir():
+        raise ReportError(f"{path}: not a folder; give the folder `salesim run` wrote")
+    missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
+    if "summary.json" in missing:
+        raise ReportError(f"{path}: not a salesim run folder (no summary.json); give the folder "
+                          f"`salesim run` wrote")
+    if missing:
+        raise ReportError(f"{path}: incomplete run folder, missing {', '.join(missing)}")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path}: cannot read as JSON ({_reason(exc)})") from None
+    if not isinstance(doc, dict):
+        raise ReportError(f"{path}: expected a JSON object")
+    return doc
+
+
+def _read_table(path: Path, keys: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, keep_default_na=True)
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame(columns=list(keys))
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot read as CSV ({_reason(exc)})") from None
+    lacking = [k for k in keys if k not in table.columns]
+    if lacking:
+        raise ReportError(f"{path}: missing column(s) {', '.join(lacking)}")
+    return table
+
+
+def read_events(path: Path, replication: int = 0) -> pd.DataFrame:
+    """One replication of ``events.csv.gz`` as a canonical event frame.
+
+    Replications are stored one after another, so reading stops at the first row of a later
+    replication: the first replication of a 20-replication run costs no more than a plain run.
+
+    Raises:
+        ReportError: the file is not a readable event log, or lacks that replication.
+    """
+    dtypes: dict[str, Any] = {name: "category" for name in CATEGORICAL}
+    dtypes.update({"replication": "int64", "lead_id": "int64", "time": "float64",
+                   "amount": "float64", "work_hours": "float64"})
+    wanted = set(_EVENT_READ_COLUMNS)
+    parts = []
+    try:
+        # columns a newer or older engine did (not) write are simply absent or skipped
+        with pd.read_csv(path, usecols=lambda c: c in wanted, dtype=dtypes,
+                         chunksize=_CHUNK_ROWS) as reader:
+            for chunk in reader:
+                if "replication" not in chunk.columns:  # a single-run log
+                    chunk = chunk.assign(replication=0)
+                mine = chunk[chunk["replication"] == replication]
+                if len(mine):
+                    parts.append(mine)
+                if int(chunk["replication"].iloc[-1]) > replication:
+                    break
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot read the event log ({_reason(exc)})") from None
+    if not parts:
+        raise ReportError(f"{path}: holds no events of replication {replication}")
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return events_from_table(table, replication)
+
+
+def load_run(path: Path, *, replication: int = 0) -> RunFolder:
+    """Read a run folder.
+
+    Args:
+        path: The folder ``salesim run`` wrote.
+        replication: Which replication's event log to load (time series use the first).
+
+    Raises:
+        ReportError: a missing folder, a folder that is not a run, or a file that cannot be read.
+    """
+    _check_folder(path)
+    summary = _read_json(path / "summary.json")
+    for key in ("scenario", "leads", "stages", "roles", "bottleneck"):
+        if key not in summary:
+            raise ReportError(f"{path / 'summary.json'}: not a run summary (no '{key}')")
+    try:
+        scenario = load_scenario(path / "scenario.yaml")
+        scenario_text = (path / "scenario.yaml").read_text(encoding="utf-8")
+    except ScenarioError as exc:
+        raise ReportError(str(exc)) from None
+    run_info = _read_json(path / "run.json") if (path / "run.json").is_file() else {}
+    tables = {name: _read_table(path / name, keys) for name, keys in _TABLE_KEYS.items()}
+    optional = {name: _read_table(path / name, keys) for name, keys in OPTIONAL_TABLES.items()
+                if (path / name).is_file()}
+    return RunFolder(
+        path=path, summary=summary, scenario=scenario, scenario_text=scenario_text,
+        run_info=run_info, stages=tables["stages.csv"], steps=tables["steps.csv"],
+        losses=tables["losses.csv"], roles=tables["roles.csv"], people=tables["people.csv"],
+        channels=tables["channels.csv"], monthly=tables["monthly.csv"],
+        events=read_events(path / "events.csv.gz", replication), optional=optional,
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def finite(value: Any) -> float | None:
+    """A JSON/CSV number as a float, or ``None`` when missing or not finite."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
