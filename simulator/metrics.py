@@ -373,18 +373,42 @@ def _queued_work_hours(visits: pd.DataFrame, scenario: Scenario, window: tuple[f
     return total
 
 
-def queue_trend(visits: pd.DataFrame, stage: str, window: tuple[float, float]) -> float:
-    """Slope of the number of leads queued in a stage, sampled daily, in leads per 30 days."""
+def queue_samples(visits: pd.DataFrame, stage: str, window: tuple[float, float]
+                  ) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The number of leads queued for staff in a stage at each whole day of the window."""
     start, end = window
     v = visits[(visits["stage"] == stage) & visits["t_enqueue"].notna()]
     days = np.arange(math.ceil(start), math.floor(end) + 1, dtype=np.float64)
-    if len(days) < 3 or v.empty:
-        return 0.0
+    if v.empty:
+        return np.zeros(len(days))
     enq = np.sort(v["t_enqueue"].to_numpy(dtype=np.float64))
     sta = np.sort(v["t_start"].dropna().to_numpy(dtype=np.float64))
     queued = np.searchsorted(enq, days, side="right") - np.searchsorted(sta, days, side="right")
-    slope = np.polyfit(days, queued.astype(np.float64), 1)[0]
+    return queued.astype(np.float64)
+
+
+def queue_trend(visits: pd.DataFrame, stage: str, window: tuple[float, float]) -> float:
+    """Slope of the number of leads queued in a stage, sampled daily, in leads per 30 days."""
+    queued = queue_samples(visits, stage, window)
+    if len(queued) < 3:
+        return 0.0
+    slope = np.polyfit(np.arange(len(queued), dtype=np.float64), queued, 1)[0]
     return float(slope * 30)
+
+
+def queue_late(visits: pd.DataFrame, stage: str, window: tuple[float, float]
+               ) -> tuple[float, float]:
+    """Mean queue over the last quarter of the window, and over the three quarters before."""
+    queued = queue_samples(visits, stage, window)
+    if len(queued) < 8:
+        return 0.0, 0.0
+    cut = len(queued) * 3 // 4
+    return float(queued[cut:].mean()), float(queued[:cut].mean())
+
+
+# A queue is "building up" when its last quarter's mean is at least this many leads and twice
+# (at least) its mean before: a stage to watch even when it is not the bottleneck yet.
+WATCH_MIN_QUEUE = 5.0
 
 
 def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
@@ -422,17 +446,29 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
             "wait_share": float(row["wait_share"]),
             "lost_cooled": int(row["lost_cooled"]),
             "queue_trend_per_30d": queue_trend(visits, stage.name, window),
+            "queue_last_quarter": queue_late(visits, stage.name, window)[0],
+            "queue_before": queue_late(visits, stage.name, window)[1],
         })
     if not evidence_rows:
         return {"stage": None, "role": None, "kind": "none", "evidence": {},
                 "verdict": "No stage has staff: nothing can queue."}
     ev = pd.DataFrame(evidence_rows)
     top = ev.sort_values(["queued_work_hours", "utilization"], ascending=False).iloc[0]
+    building = ev[(ev["stage"] != top["stage"]) & (ev["queue_last_quarter"] >= WATCH_MIN_QUEUE)
+                  & (ev["queue_last_quarter"] >= 2 * ev["queue_before"])]
+    watch = [{"stage": str(r["stage"]), "role": str(r["role"]),
+              "queue_last_quarter": float(r["queue_last_quarter"]),
+              "queue_before": float(r["queue_before"])} for _, r in building.iterrows()]
+    warning = "".join(
+        f" Watch {w['stage']} ({w['role']}): its queue is building up — "
+        f"{w['queue_last_quarter']:.1f} leads on average in the last quarter against "
+        f"{w['queue_before']:.1f} before." for w in watch)
     if top["wait_work_hours_mean"] >= MIN_WAIT_WORK_HOURS \
             or top["utilization"] >= HIGH_UTILIZATION:
         evidence = {k: _plain(top[k]) for k in ev.columns if k not in ("stage", "role")}
         return {"stage": top["stage"], "role": top["role"], "kind": "capacity",
-                "evidence": evidence, "verdict": _capacity_sentence(top)}
+                "evidence": evidence, "watch": watch,
+                "verdict": _capacity_sentence(top) + warning}
     decided = stages[(stages["converted"] + stages["lost"]) > 0]
     worst = decided.assign(loss=1 - decided["conversion"]).sort_values("loss",
                                                                        ascending=False).iloc[0]
@@ -445,13 +481,13 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
                 "max_utilization_role": str(best["role"]),
                 "wait_work_hours_mean": float(top["wait_work_hours_mean"])}
     return {"stage": str(worst["stage"]), "role": role, "kind": "conversion",
-            "evidence": evidence,
+            "evidence": evidence, "watch": watch,
             "verdict": (f"No capacity bottleneck: nobody is busier than "
                         f"{best['utilization']:.0%} ({best['role']}) and leads wait at most "
                         f"{top['wait_work_hours_mean']:.1f} working hours for staff. The "
                         f"department is limited by lead flow and conversion; the biggest "
                         f"leak is {worst['stage']}, which loses "
-                        f"{1 - worst['conversion']:.0%} of the leads it decides.")}
+                        f"{1 - worst['conversion']:.0%} of the leads it decides.{warning}")}
 
 
 def _plain(value: Any) -> Any:

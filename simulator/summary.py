@@ -160,6 +160,7 @@ def _bottleneck(runs: Sequence[RunMetrics]) -> dict[str, Any]:
         b = runs[0].bottleneck
         return {"stage": b["stage"], "role": b["role"], "kind": b["kind"],
                 "evidence": {k: _json_value(v) for k, v in b["evidence"].items()},
+                "watch": [{k: _json_value(v) for k, v in w.items()} for w in b.get("watch", [])],
                 "verdict": b["verdict"]}
     votes = Counter((r.bottleneck["stage"], r.bottleneck["role"], r.bottleneck["kind"])
                     for r in runs)
@@ -174,6 +175,8 @@ def _bottleneck(runs: Sequence[RunMetrics]) -> dict[str, Any]:
         else:
             evidence[key] = _json_value(value)
     return {"stage": stage, "role": role, "kind": kind, "evidence": evidence,
+            "watch": [{k: _json_value(v) for k, v in w.items()}
+                      for w in agreeing[0].get("watch", [])],
             "agreement": round(count / len(runs), 6),
             "verdict": f"{agreeing[0]['verdict']} (the verdict of {count} of {len(runs)} "
                        f"replications; figures from the first)"}

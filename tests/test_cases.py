@@ -34,3 +34,15 @@ def test_the_bottleneck_moves_to_the_warehouse_and_leaves_it() -> None:
     assert not (verdict_d["stage"] == "fulfilment" and verdict_d["kind"] == "capacity")
     assert busy_d["warehouse"] < 0.7
     assert d["won"] == c["won"]  # same buyers; only the shipping changed
+
+
+def test_the_default_scenario_warns_that_the_warehouse_queue_is_building() -> None:
+    """Hunters are the bottleneck over the year; the client base's repeat orders fill the
+    warehouse by the last quarter: the verdict says to watch it."""
+    metrics = simulate(load_scenario(ROOT / "scenarios" / "b2b_baseline.yaml")).metrics()
+    verdict = metrics.bottleneck
+    assert (verdict["stage"], verdict["role"]) == ("lead_development", "hunter")
+    watched = {w["stage"]: w for w in verdict["watch"]}
+    assert set(watched) == {"fulfilment"}
+    assert watched["fulfilment"]["queue_last_quarter"] > 3 * watched["fulfilment"]["queue_before"]
+    assert "Watch fulfilment (warehouse)" in verdict["verdict"]
