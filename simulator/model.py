@@ -6,6 +6,7 @@ does what and when. It does no I/O and prints nothing; what happened is in the e
 
 from __future__ import annotations
 
+import array
 import bisect
 import functools
 import heapq
@@ -112,14 +113,14 @@ def _month_of_day(scenario: Scenario, n_days: int) -> np.ndarray[Any, np.dtype[n
 class StepDraws:
     """Per-lead random numbers for one step: effort, client delay and two decision uniforms.
 
-    Plain lists: the engine reads one number at a time, and a list is faster to index than an
-    array.
+    ``array.array``: the engine reads one number at a time, which is several times faster than
+    indexing a numpy array, at 8 bytes a number (a list of floats takes 32).
     """
 
-    effort_hours: list[float]
-    client_delay_days: list[float]
-    decision: list[float]
-    reason: list[float]
+    effort_hours: array.array[float]
+    client_delay_days: array.array[float]
+    decision: array.array[float]
+    reason: array.array[float]
 
 
 def draw_steps(scenario: Scenario, streams: Streams, n_leads: int) -> list[list[StepDraws]]:
@@ -132,12 +133,18 @@ def draw_steps(scenario: Scenario, streams: Streams, n_leads: int) -> list[list[
             durations = streams.named("durations", key)
             decisions = streams.named("decisions", key)
             row.append(StepDraws(
-                effort_hours=step.effort_hours.sample(durations, n_leads).tolist(),
-                client_delay_days=step.client_delay_days.sample(durations, n_leads).tolist(),
-                decision=decisions.random(n_leads).tolist(),
-                reason=decisions.random(n_leads).tolist(),
+                effort_hours=_doubles(step.effort_hours.sample(durations, n_leads)),
+                client_delay_days=_doubles(step.client_delay_days.sample(durations, n_leads)),
+                decision=_doubles(decisions.random(n_leads)),
+                reason=_doubles(decisions.random(n_leads)),
             ))
         out.append(row)
+    return out
+
+
+def _doubles(values: FloatArray) -> array.array[float]:
+    out = array.array("d")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
     return out
 
 
@@ -886,7 +893,7 @@ def _release(owners: dict[str, Staff | None]) -> None:
             owner.owned_leads -= 1
 
 
-_NO_DRAWS = StepDraws([], [], [], [])
+_NO_DRAWS = StepDraws(array.array("d"), array.array("d"), array.array("d"), array.array("d"))
 
 
 def _bisect(cum: tuple[float, ...], x: float) -> int:
