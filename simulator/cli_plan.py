@@ -20,14 +20,15 @@ from typing import Annotated, Any, NoReturn
 
 import pandas as pd
 import typer
+from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from typer.core import TyperCommand
 
-from simulator.config import Scenario, ScenarioError
+from simulator.config import CalendarSpec, Scenario, ScenarioError
 from simulator.forecast import Forecast, Forecaster, accuracy_by_day
-from simulator.loader import load_scenario
+from simulator.loader import load_scenario, read_yaml
 from simulator.planfact import UNASSIGNED
 from simulator.plans import (
     DEPARTMENT,
@@ -135,9 +136,34 @@ def _managers(spec: str, weights: str | None) -> list[Manager]:
     return [Manager(name, weight=w) for name, w in zip(names, values, strict=True)]
 
 
+def _calendar_file(path: Path) -> tuple[str, list[dt.date]]:
+    """Working weekdays and holidays from a YAML file: a scenario (its ``calendar``) or just a
+    calendar mapping (``weekdays``, ``hours``, ``holidays``)."""
+    try:
+        data, _marks = read_yaml(path)
+    except ScenarioError as exc:
+        raise PlanError(str(exc)) from None
+    block = data.get("calendar", data) if isinstance(data, dict) else data
+    if not isinstance(block, dict):
+        raise PlanError(f"{path}: not a calendar: expected weekdays, hours and holidays")
+    known = {k: v for k, v in block.items() if k in ("weekdays", "holidays", "start_date",
+                                                         "hours")}
+    try:
+        spec = CalendarSpec.model_validate(known)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in err["loc"])
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise PlanError(f"{path}: calendar.{where}: {message}") from None
+    return ",".join(spec.weekdays), list(spec.holidays)
+
+
 def _days(
-    days: int | None, month: str | None, weekdays: str | None, holidays: list[str]
+    days: int | None, month: str | None, weekdays: str | None, holidays: list[str],
+    calendar_file: Path | None = None,
 ) -> list[dt.date] | int:
+    if calendar_file is not None and month is None:
+        raise PlanError("--calendar needs --month YYYY-MM")
     if days is not None and month is not None:
         raise PlanError("give --days or --month, not both")
     if days is None and month is None:
@@ -149,8 +175,12 @@ def _days(
             raise PlanError(f"no working days: need at least one, got {days}")
         return days
     assert month is not None
-    week = parse_weekdays(weekdays if weekdays is not None else "mon,tue,wed,thu,fri")
-    off = [_date(h, "--holiday") for h in holidays]
+    file_weekdays, file_holidays = (_calendar_file(calendar_file) if calendar_file is not None
+                                    else (None, []))
+    off = [d for d in file_holidays if d.strftime("%Y-%m") == month]  # the file covers a year
+    week = parse_weekdays(weekdays if weekdays is not None
+                          else file_weekdays or "mon,tue,wed,thu,fri")
+    off = off + [_date(h, "--holiday") for h in holidays]
     dates = month_days(month, week, off)
     if not dates:
         raise PlanError(f"no working days in {month} with those weekdays and holidays")
@@ -325,6 +355,11 @@ def decompose_command(
         list[str] | None,
         typer.Option("--holiday", help="A non-working date with --month, YYYY-MM-DD (repeat)."),
     ] = None,
+    calendar_file: Annotated[
+        Path | None,
+        typer.Option("--calendar", help="With --month: take working weekdays and holidays from "
+                     "a YAML file (a scenario's calendar, or a calendar block)."),
+    ] = None,
     weights: Annotated[
         str | None, typer.Option("--weights", help="Manager weights, e.g. 2,1,1 (default: equal).")
     ] = None,
@@ -358,7 +393,7 @@ def decompose_command(
             raise PlanError(f"--rollup must be week, month or quarter, not {period!r}")
         result = decompose(
             _decimal(plan, "--plan"),
-            _days(days, month, weekdays, holiday or []),
+            _days(days, month, weekdays, holiday or [], calendar_file),
             _managers(managers, weights),
             actuals=[_decimal(a, "--actual") for a in actual or []],
             policy=policy,

@@ -569,3 +569,23 @@ def test_cli_csv_is_written_and_not_overwritten(tmp_path: Path) -> None:
     assert code == 0, err
     assert target.read_bytes() != before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.csv"]  # no temp files left
+
+
+def test_cli_calendar_file_gives_weekdays_and_holidays(tmp_path: Path) -> None:
+    # May 2026 on the default scenario's calendar: 21 weekdays less 1 and 11 May (holidays)
+    code, out, _err = run_cli("--plan", "1900000", "--month", "2026-05", "--managers", "1",
+                              "--calendar", str(Path(__file__).parents[1] / "scenarios"
+                                                / "b2b_baseline.yaml"))
+    assert code == 0, out
+    assert "19 working days" in out and "100,000.00" in out
+    calendar = tmp_path / "calendar.yaml"
+    calendar.write_text("weekdays: [mon, tue]\nholidays: [2026-05-05, 2027-01-01]\n")
+    code, out, _err = run_cli("--plan", "700", "--month", "2026-05", "--managers", "1",
+                              "--calendar", str(calendar))
+    assert code == 0, out
+    assert "7 working days" in out  # Mondays and Tuesdays of May 2026, less the 5th
+    calendar.write_text("weekdays: [funday]\n")
+    code, out, err = run_cli("--plan", "700", "--month", "2026-05", "--managers", "1",
+                             "--calendar", str(calendar))
+    assert code == 2
+    assert "calendar.weekdays" in (out + err) and "funday" in (out + err)
