@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/salesim run $(ARGS)
+	$(BIN)/salesim run --report $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
