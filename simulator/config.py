@@ -295,6 +295,8 @@ class ClientBase(_Frozen):
     clients_per_owner: int = Field(default=50, ge=1, le=100_000)
     churn_per_month: HazardBySegment = 0.0
     late_delivery_churn_factor: float = Field(default=2.0, ge=1)
+    answer_within_days: float = Field(default=2.0, gt=0)
+    unanswered_churn_factor: float = Field(default=1.5, ge=1)
     owner_left_churn_factor: float = Field(default=1.5, ge=1)
     memory_days: float = Field(default=90.0, gt=0)
     key_accounts: KeyAccounts | None = None

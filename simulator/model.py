@@ -540,13 +540,20 @@ class SalesModel:
                 yield env.timeout(REVIEW_DAYS)
                 continue
             yield env.timeout(wait)
+            # rates may have fallen meanwhile (the client became a key account): thinning keeps
+            # the process exact for falls; rises are taken up at the next review
+            order, upsell, now_churn = self._client_rates(client)
+            churn = min(churn, now_churn)
             pick = rng.random() * total
             if pick < churn:
                 self._churn(client, "churned")
                 return
+            if pick >= churn + order + upsell:
+                continue
             kind = "repeat" if pick < churn + order else "upsell"
             share = base.repeat_order_share if kind == "repeat" else base.upsell_share
-            yield from self._order(client, client.first_amount * share, kind)
+            # the order runs on its own: the client does not stop being a client meanwhile
+            env.process(self._order(client, client.first_amount * share, kind))
 
     def _client_rates(self, client: Client) -> tuple[float, float, float]:
         """Daily rates of a repeat order, an upsell and churn for this client now."""
@@ -558,6 +565,8 @@ class SalesModel:
         hazard = for_segment(base.churn_per_month, client.segment)
         if now < client.late_until:
             hazard *= base.late_delivery_churn_factor
+        if now < client.unanswered_until:
+            hazard *= base.unanswered_churn_factor
         if now < client.owner_left_until:
             hazard *= base.owner_left_churn_factor
         if key is not None:
@@ -567,6 +576,7 @@ class SalesModel:
         return order, upsell, churn
 
     def _churn(self, client: Client, reason: str) -> None:
+        client.churned = True
         if client.owner is not None:
             client.owner.clients -= 1
             client.owner = None
@@ -610,12 +620,13 @@ class SalesModel:
             stage_index=-1, step_index=0, stage=CLIENT_STAGE, name=step.name, role=role,
             client_delay=False, conversion=dict.fromkeys(self.scenario.segments, 1.0),
             reasons=("none",), reason_cum=(1.0,), half_life_days=None, wins=False,
-            after_sale=True, sla_days=None, spec=step, draws=_NO_DRAWS)
+            after_sale=True, sla_days=self._client_base().answer_within_days, spec=step,
+            draws=_NO_DRAWS)
 
     def _promote(self, client: Client) -> None:
         """A client whose revenue passed the threshold becomes a key account with a KAM."""
         key = self._client_base().key_accounts
-        if key is None or client.key or client.revenue < key.revenue_threshold:
+        if key is None or client.key or client.churned or client.revenue < key.revenue_threshold:
             return
         kam = self._pool(key.role, client.segment).choose_owner("least_loaded", clients=True)
         if kam is None:
@@ -810,7 +821,11 @@ class SalesModel:
             client = self._clients.get(lead_id)
             if client is not None and plan.sla_days is not None \
                     and env.now - entered > plan.sla_days:
-                client.late_until = env.now + self._client_base().memory_days
+                remembered = env.now + self._client_base().memory_days
+                if plan.stage == CLIENT_STAGE:  # the owner was slow to answer a request
+                    client.unanswered_until = remembered
+                else:
+                    client.late_until = remembered
         if plan.client_delay:
             record(env.now, lead_id, channel, segment, stage, step, "client_wait", amount=amount,
                    client_id=lead.client_id)
@@ -883,7 +898,9 @@ class Client:
     owner: Staff | None
     rng: np.random.Generator
     key: bool = False
+    churned: bool = False
     late_until: float = -math.inf
+    unanswered_until: float = -math.inf
     owner_left_until: float = -math.inf
 
 

@@ -164,3 +164,21 @@ def test_payment_delays_turn_invoices_into_cash_later() -> None:
     assert metrics.overall["revenue"] == pytest.approx(cash["invoiced"].sum())
     # the last 30 days' invoices are still out at the end; all over 15 days old are overdue
     assert cash["receivables"].iloc[-1] > cash["overdue"].iloc[-1] > 0
+
+
+def test_unanswered_requests_raise_churn() -> None:
+    clients = ("  repeat_orders_per_month: 2\n  churn_per_month: 0.05\n"
+               "  answer_within_days: 1\n  unanswered_churn_factor: 4")
+    answered = _events(base(clients, farmers=50))
+    # one farmer for ~1000 clients ordering twice a month: requests wait for days
+    ignored = _events(base(clients, farmers=1).replace(
+        "order_handling_hours: 0.1", "order_handling_hours: 2"))
+
+    def churned(events: pd.DataFrame) -> int:
+        return int((events["event"] == "churn").sum())
+
+    handling = ignored[(ignored["stage"] == "client_base")]
+    waits = (handling[handling["event"] == "start"].set_index("lead_id")["time"]
+             - handling[handling["event"] == "enqueue"].set_index("lead_id")["time"])
+    assert waits.mean() > 1  # the requests really go unanswered for more than a day
+    assert churned(ignored) > 1.5 * churned(answered)
