@@ -2,9 +2,10 @@
 
 Typical use::
 
-    from reports import build_report, export_log
+    from reports import build_compare_report, build_report, export_log
     build_report(Path("runs/q1"), force=True)      # report.html, report.md, report_charts/*.png
     export_log(Path("runs/q1"), "xes")             # runs/q1/eventlog.xes
+    build_compare_report(Path("runs/cmp"), force=True)  # the same files for `salesim compare`
 
 The names are loaded on first use, so that importing :mod:`reports.cli_report` (which the
 ``salesim`` command does at start-up) does not import matplotlib.
@@ -16,14 +17,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reports.compare_report import build_compare_report
     from reports.export import export_log
     from reports.run_report import build_report
     from reports.rundata import ReportError, load_run
 
-__all__ = ["ReportError", "build_report", "export_log", "load_run"]
+__all__ = ["ReportError", "build_compare_report", "build_report", "export_log", "load_run"]
 
 _HOMES = {"ReportError": "reports.rundata", "load_run": "reports.rundata",
-          "build_report": "reports.run_report", "export_log": "reports.export"}
+          "build_report": "reports.run_report", "export_log": "reports.export",
+          "build_compare_report": "reports.compare_report"}
 
 
 def __getattr__(name: str) -> Any:

@@ -33,17 +33,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from reports.formatting import NumberStyle
+from reports.formatting import NumberStyle, ci_rounding
+from reports.layout import Figure as FigureBlock
 
 __all__ = [
     "ALERT",
     "Palette",
     "RenderedChart",
     "bottleneck_chart",
+    "bottleneck_votes_chart",
     "cash_chart",
     "channel_return_chart",
     "chart_style",
     "cumulative_revenue_chart",
+    "difference_chart",
+    "figure_block",
     "funnel_chart",
     "heatmap_chart",
     "loss_reasons_chart",
@@ -53,6 +57,8 @@ __all__ = [
     "render",
     "role_utilisation_chart",
     "time_split_chart",
+    "utilisation_by_variant_chart",
+    "variant_metrics_chart",
     "wip_chart",
 ]
 
@@ -68,6 +74,9 @@ WORK_COLOUR = "#4e79a7"
 CLIENT_COLOUR = "#bab0ac"
 NEUTRAL = "#4e79a7"
 MUTED = "#9a9a9a"
+GOOD = "#1b7f63"  # better for the business (the report's --good)
+BASE_COLOUR = "#7a7a7a"  # the base of a comparison
+VARIANT_COLOUR = NEUTRAL
 
 DPI = 110
 WIDTH_IN = 10.0
@@ -148,6 +157,25 @@ def render(fig: Figure) -> RenderedChart:
     fig.savefig(png, format="png", dpi=DPI, metadata={"Software": "salesim"})
     width, height = fig.get_size_inches()
     return RenderedChart(png.getvalue(), round(width * DPI), round(height * DPI))
+
+
+def figure_block(pngs: dict[str, bytes], charts_dir: str, name: str, title: str, caption: str,
+                 draw: Callable[[], Figure]) -> FigureBlock:
+    """Draw a chart in the report's style, keep its PNG in ``pngs`` (numbered in reading order:
+    ``03-funnel.png``) and return the report block that shows it.
+
+    Args:
+        pngs: The report's charts so far, by file name; the new one is added.
+        charts_dir: The folder the PNGs are written to, relative to the report.
+    """
+    with chart_style():
+        fig = draw()
+        rendered = render(fig)
+    png_name = f"{len(pngs) + 1:02d}-{name}.png"
+    pngs[png_name] = rendered.png
+    return FigureBlock(name=name, title=title, caption=caption, png=rendered.png,
+                       png_path=f"{charts_dir}/{png_name}", width_px=rendered.width_px,
+                       height_px=rendered.height_px)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -865,3 +893,396 @@ def pnl_chart(pnl: pd.DataFrame, style: NumberStyle) -> Figure:
     _legend_below(fig, ax)
     return fig
 
+
+
+# -- comparisons of variants -----------------------------------------------------------------------
+#
+# A comparison puts the base (grey) and its variants (blue) side by side, in one order in every
+# chart and panel. Figures that differ in unit get a panel each, with the unit on its axis.
+
+_PER_MONTH = {"money/month": " a month", "deals/month": " a month"}
+
+
+def _unit_kind(unit: str) -> str:
+    """``compare.json``'s metric units as formats: money, days, share, or a count."""
+    if unit.startswith("money"):
+        return "money"
+    if unit in ("days", "share"):
+        return unit
+    return "number"
+
+
+def _panels(fig: Figure, n: int, cols: int, sharex: bool = False
+            ) -> tuple[list[Axes], int]:
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    axes = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False, sharey=True,
+                                           sharex=sharex)).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return axes[:n], cols
+
+
+def _short_value(style: NumberStyle, value: float, kind: str, signed: bool = False,
+                 half: float | None = None) -> str:
+    """A value beside a bar or a point: ``12,4 million ₽``, ``6,3 days``, ``72 %``.
+
+    With ``half`` (a CI half-width) the value is rounded as the report's tables round it
+    (two significant digits of the half-width), so that a chart and a table agree.
+    """
+    if not np.isfinite(value):
+        return "–"
+    digits = None
+    if half is not None and np.isfinite(half):
+        factor = 100.0 if kind == "share" else 1.0
+        rounded, _h, digits = ci_rounding(value * factor, half * factor)
+        value = rounded / factor
+    sign = "+" if signed and value > 0 else ""
+    if kind == "money":
+        return sign + style.money_short(value)
+    if kind == "days":
+        return sign + style.days(value, 1 if digits is None else min(digits, 2))
+    if kind == "share":
+        shown = 1 if digits is None else min(digits, 2)
+        if signed:
+            return sign + style.number(value * 100, shown) + "\u00a0pp"
+        return style.pct(value, shown)
+    shown = (0 if abs(value) >= 100 else 1) if digits is None else min(digits, 3)
+    return sign + style.number(value, shown)
+
+
+def _variant_labels(variants: Sequence[str]) -> list[str]:
+    """Variant names as tick labels, the base (the first) marked."""
+    return [f"{v} (base)" if i == 0 else v for i, v in enumerate(variants)]
+
+
+def _axis_for(ax: Axes, style: NumberStyle, kind: str, unit: str, values: Sequence[float],
+              label: str) -> None:
+    """Ticks and an axis label with the unit, for a panel of one metric (x axis)."""
+    per = _PER_MONTH.get(unit, "")
+    if kind == "money":
+        scale = style.scale_for(values)
+        ax.xaxis.set_major_formatter(_fmt(lambda v: _plain_number(style, v / scale.factor)))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        ax.set_xlabel(f"{label}{style.money_unit(scale)}{per}")
+    elif kind == "share":
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_formatter(_fmt(lambda v: _plain_number(style, v * 100)))
+        ax.set_xlabel(f"{label}{'percentage points' if label else '%'}")
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_formatter(_fmt(lambda v: _plain_number(style, v)))
+        ax.set_xlabel(f"{label}{'days' if kind == 'days' else unit.split('/')[0]}{per}")
+
+
+def _room(low: float, high: float, left_text: bool, right_text: bool,
+          text_share: float = 0.26) -> tuple[float, float]:
+    """Axis limits around [low, high] (0 included) that leave room for value labels."""
+    lo, hi = min(low, 0.0), max(high, 0.0)
+    span = (hi - lo) or abs(hi) or 1.0
+    room = span * text_share / (1 - text_share)
+    return lo - (room if left_text else span * 0.02), hi + (room if right_text else span * 0.02)
+
+
+def variant_metrics_chart(estimates: pd.DataFrame, style: NumberStyle,
+                          title: str = "Key figures per variant: mean with its 95% CI") -> Figure:
+    """Key figures of every variant side by side: one panel per metric, one bar per variant.
+
+    Args:
+        estimates: One row per metric × variant, metrics and variants in reading order, the
+            base first: ``metric``, ``label``, ``unit`` (``compare.json``'s units), ``variant``,
+            ``mean``, ``ci95_low``, ``ci95_high``.
+    """
+    metrics = list(dict.fromkeys(estimates["metric"].astype(str)))
+    variants = list(dict.fromkeys(estimates["variant"].astype(str)))
+    n = max(len(metrics), 1)
+    cols = 1 if n == 1 else 2
+    rows = math.ceil(n / cols)
+    fig = _figure(0.75 + rows * (0.85 + ROW_IN * 1.25 * len(variants)))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    axes, cols = _panels(fig, n, cols)
+    y = np.arange(len(variants))
+    colours = [BASE_COLOUR if i == 0 else VARIANT_COLOUR for i in range(len(variants))]
+    for k, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
+        data = estimates[estimates["metric"].astype(str) == metric].set_index(
+            estimates["variant"].astype(str)[estimates["metric"].astype(str) == metric])
+        data = data.reindex(variants)
+        unit = str(data["unit"].dropna().iloc[0]) if data["unit"].notna().any() else ""
+        label = str(data["label"].dropna().iloc[0]) if data["label"].notna().any() else metric
+        kind = _unit_kind(unit)
+        mean = data["mean"].astype(float)
+        low = data["ci95_low"].astype(float).fillna(mean)
+        high = data["ci95_high"].astype(float).fillna(mean)
+        shown = mean.fillna(0.0)
+        ax.barh(y, shown, color=colours, height=0.62, xerr=_ci_err(shown, low, high),
+                error_kw={"ecolor": "#333333", "elinewidth": 1, "capsize": 3})
+        finite_vals = [v for v in [*low, *high, *shown] if np.isfinite(v)]
+        lo, hi = min(finite_vals, default=0.0), max(finite_vals, default=1.0)
+        data_span = (max(hi, 0.0) - min(lo, 0.0)) or 1.0
+        # a bar whose value fits between 0 and its CI whisker carries it at its start; the
+        # others after the whisker (widths estimated: 8.5 pt bold ≈ 0.075 in a character)
+        per_inch = data_span * 1.35 / ((WIDTH_IN - 2.4) / cols)
+        texts = [_short_value(style, v, kind, half=(h - lo_) / 2)
+                 for v, lo_, h in zip(mean, low, high, strict=True)]
+        inside = []
+        for v, text, lo_i, hi_i in zip(mean, texts, low, high, strict=True):
+            need = (len(text) * 0.075 + 0.15) * per_inch
+            clear = lo_i if v >= 0 else -hi_i
+            inside.append(bool(np.isfinite(v) and abs(v) >= need and clear >= need))
+        outside = [np.isfinite(v) and not ins for v, ins in zip(mean, inside, strict=True)]
+        ax.set_xlim(*_room(lo, hi, left_text=any(o and v < 0 for o, v in
+                                                 zip(outside, mean, strict=True)),
+                           right_text=any(o and v >= 0 for o, v in
+                                          zip(outside, mean, strict=True))))
+        span = ax.get_xlim()[1] - ax.get_xlim()[0]
+        for i, v in enumerate(mean):
+            if not np.isfinite(v):
+                ax.text(0, i, " no value (no deal)", va="center", ha="left", fontsize=8.5,
+                        color=MUTED)
+                continue
+            text = texts[i]
+            pad = span * 0.012 if v >= 0 else -span * 0.012
+            if inside[i]:
+                ax.text(pad, i, text, va="center", ha="left" if v >= 0 else "right",
+                        fontsize=8.5, color=_text_colour(colours[i]), fontweight="bold")
+                continue
+            end = float(high.iloc[i]) if v >= 0 else float(low.iloc[i])
+            ax.text(end + pad, i, text, va="center", ha="left" if v >= 0 else "right",
+                    fontsize=8.5, color="#222222")
+        ax.axvline(0, color="#666666", linewidth=0.8)
+        ax.set_title(label[:1].upper() + label[1:] + _PER_MONTH.get(unit, ""), fontsize=10,
+                     loc="left", pad=4)
+        _axis_for(ax, style, kind, unit, finite_vals, "")
+        ax.grid(axis="y", visible=False)
+        if k % cols == 0:
+            ax.set_yticks(y, _variant_labels(variants))
+        ax.tick_params(axis="y", length=0)
+    if axes:
+        axes[0].invert_yaxis()
+    return fig
+
+
+def _verdict_colour(significant: bool, mean: float, better: str) -> str:
+    if not significant or not np.isfinite(mean) or mean == 0 or better not in ("higher", "lower"):
+        return MUTED
+    return GOOD if (mean > 0) == (better == "higher") else ALERT
+
+
+def difference_chart(differences: pd.DataFrame, style: NumberStyle,
+                     title: str = "Change against the base: paired difference with its 95% CI"
+                     ) -> Figure:
+    """A forest chart: each variant's paired difference from the base, one panel per metric.
+
+    Green: the change is better for the business and its 95% interval excludes 0; red: worse,
+    and the interval excludes 0; grey: the interval includes 0 (no clear difference).
+
+    Args:
+        differences: One row per metric × variant (the base left out), in reading order:
+            ``metric``, ``label``, ``unit``, ``better`` (``higher``/``lower``), ``variant``,
+            ``mean``, ``ci95_low``, ``ci95_high``, ``significant``.
+    """
+    metrics = list(dict.fromkeys(differences["metric"].astype(str)))
+    variants = list(dict.fromkeys(differences["variant"].astype(str)))
+    n = max(len(metrics), 1)
+    cols = 1 if n == 1 else 2
+    rows = math.ceil(n / cols)
+    fig = _figure(1.0 + rows * (0.95 + ROW_IN * (1.5 if len(variants) <= 5 else 1.15)
+                                * len(variants)))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    axes, cols = _panels(fig, n, cols)
+    y = np.arange(len(variants))
+    for k, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
+        rows_of = differences[differences["metric"].astype(str) == metric]
+        data = rows_of.set_index(rows_of["variant"].astype(str)).reindex(variants)
+        unit = str(data["unit"].dropna().iloc[0]) if data["unit"].notna().any() else ""
+        label = str(data["label"].dropna().iloc[0]) if data["label"].notna().any() else metric
+        better = str(data["better"].dropna().iloc[0]) if data["better"].notna().any() else ""
+        kind = _unit_kind(unit)
+        mean = data["mean"].astype(float)
+        low = data["ci95_low"].astype(float).fillna(mean)
+        high = data["ci95_high"].astype(float).fillna(mean)
+        significant = data["significant"].fillna(False).astype(bool)
+        finite_vals = [v for v in [*low, *high, *mean] if np.isfinite(v)]
+        lo, hi = min(finite_vals, default=-1.0), max(finite_vals, default=1.0)
+        if lo == hi == 0.0:
+            lo, hi = -1.0, 1.0
+        pad = ((max(hi, 0.0) - min(lo, 0.0)) or 1.0) * 0.08
+        ax.set_xlim(min(lo, 0.0) - pad, max(hi, 0.0) + pad)
+        ax.axvline(0, color="#444444", linewidth=1.0, zorder=1)
+        for i, variant in enumerate(variants):
+            m = float(mean.loc[variant])
+            if not np.isfinite(m):
+                ax.text(0.5, i, "no value", transform=ax.get_yaxis_transform(), ha="center",
+                        va="center", fontsize=8.5, color=MUTED)
+                continue
+            colour = _verdict_colour(bool(significant.loc[variant]), m, better)
+            ax.plot([low.loc[variant], high.loc[variant]], [i, i], color=colour, linewidth=2.6,
+                    solid_capstyle="butt", zorder=2)
+            for end in (low.loc[variant], high.loc[variant]):
+                ax.plot([end, end], [i - 0.18, i + 0.18], color=colour, linewidth=1.4, zorder=2)
+            ax.plot([m], [i], marker="D", markersize=6.5, color=colour,
+                    markeredgecolor="white", markeredgewidth=0.8, zorder=3)
+            same = m == 0 and low.loc[variant] == high.loc[variant] == 0
+            half = (high.loc[variant] - low.loc[variant]) / 2
+            text = "no change" if same else _short_value(style, m, kind, signed=True, half=half)
+            ax.text(1.02, i, text,
+                    transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=8.5,
+                    color=colour if colour != MUTED else "#555555",
+                    fontweight="bold" if colour != MUTED else "normal")
+        hint = {"higher": " (higher is better)", "lower": " (lower is better)"}.get(better, "")
+        ax.set_title(label[:1].upper() + label[1:] + _PER_MONTH.get(unit, "") + hint,
+                     fontsize=10, loc="left", pad=4)
+        _axis_for(ax, style, kind, unit, finite_vals, "change, ")
+        ax.set_ylim(len(variants) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        if k % cols == 0:
+            ax.set_yticks(y, variants)
+        ax.tick_params(axis="y", length=0)
+    fig.legend(handles=[
+        Line2D([], [], color=GOOD, linewidth=2.6, marker="D", label="better, 95% CI excludes 0"),
+        Line2D([], [], color=ALERT, linewidth=2.6, marker="D", label="worse, 95% CI excludes 0"),
+        Line2D([], [], color=MUTED, linewidth=2.6, marker="D",
+               label="no clear difference: 95% CI includes 0")],
+        loc="outside lower center", ncol=3)
+    return fig
+
+
+def utilisation_by_variant_chart(utilisation: pd.DataFrame, palette: Palette, style: NumberStyle,
+                                 threshold: float = 0.85) -> Figure:
+    """How busy each role is in each variant: one panel per role (in the role's colour), one bar
+    per variant, with the headcount and the line above which leads start to queue.
+
+    Args:
+        utilisation: One row per role × variant, in reading order (the base first): ``role``,
+            ``variant``, ``headcount``, ``utilization``, ``ci95_low``, ``ci95_high``.
+    """
+    roles = list(dict.fromkeys(utilisation["role"].astype(str)))
+    variants = list(dict.fromkeys(utilisation["variant"].astype(str)))
+    n = max(len(roles), 1)
+    cols = 1 if n == 1 else 2 if n <= 4 else 3
+    rows = math.ceil(n / cols)
+    fig = _figure(0.95 + rows * (0.75 + ROW_IN * 1.25 * len(variants)))
+    fig.suptitle("Utilisation per role in each variant (% of working time, headcount in "
+                 "brackets)", x=0.01, ha="left", fontsize=12, fontweight="bold")
+    axes, cols = _panels(fig, n, cols, sharex=True)
+    y = np.arange(len(variants))
+    top = max(1.12, float(np.nanmax(utilisation["utilization"].astype(float).to_numpy()))
+              + 0.15) if len(utilisation) else 1.12
+    for k, (ax, role) in enumerate(zip(axes, roles, strict=True)):
+        rows_of = utilisation[utilisation["role"].astype(str) == role]
+        data = rows_of.set_index(rows_of["variant"].astype(str)).reindex(variants)
+        util = data["utilization"].astype(float)
+        shown = util.fillna(0.0)
+        colour = palette.role(role)
+        colours = [colour if np.isfinite(v) else MUTED for v in util]
+        low, high = data["ci95_low"].astype(float), data["ci95_high"].astype(float)
+        ax.barh(y, shown, color=colours, height=0.62, xerr=_ci_err(shown, low, high),
+                error_kw={"ecolor": "#555555", "elinewidth": 1, "capsize": 2})
+        heads = data["headcount"]
+        for i, (v, h) in enumerate(zip(util, heads, strict=True)):
+            text = ("not in this variant" if not np.isfinite(v) else
+                    style.pct(v) + (f" ({style.integer(_finite(h))})"
+                                    if _finite(h) is not None else ""))
+            end = float(high.iloc[i]) if np.isfinite(high.iloc[i]) else float(shown.iloc[i])
+            inside = np.isfinite(v) and v >= 0.45
+            ink = _text_colour(colour) if inside else "#222222" if np.isfinite(v) else MUTED
+            ax.text(0.015 if inside else end + 0.015, i, text, va="center", ha="left",
+                    fontsize=8.5, color=ink, fontweight="bold" if inside else "normal")
+        ax.axvline(threshold, color=ALERT, linestyle="--", linewidth=1)
+        ax.set_xlim(0, top)
+        ax.set_ylim(len(variants) - 0.5, -0.5)
+        ax.set_title(role, fontsize=10, loc="left", pad=4, color=colour, fontweight="bold")
+        ax.spines["left"].set(color=colour, linewidth=3)
+        _pct_axis(ax, style)
+        ax.xaxis.set_major_locator(FixedLocator([0.0, 0.25, 0.5, 0.75, 1.0]))
+        ax.tick_params(labelbottom=k + cols >= n)
+        ax.grid(axis="y", visible=False)
+        if k % cols == 0:
+            ax.set_yticks(y, _variant_labels(variants))
+        ax.tick_params(axis="y", length=0)
+    for ax in axes[-cols:]:
+        ax.set_xlabel("utilisation, % of working hours")
+    fig.legend(handles=[Line2D([], [], color=ALERT, linestyle="--", linewidth=1,
+                               label=f"{style.pct(threshold)}: above it leads start to queue"),
+                        Line2D([], [], color="#555555", linewidth=1, marker="|",
+                               label="whisker: 95% CI")],
+               loc="outside lower center", ncol=2)
+    return fig
+
+
+def _finite(value: Any) -> float | None:
+    """A number from a table cell, or ``None`` (missing, not finite, not a number)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def bottleneck_votes_chart(votes: pd.DataFrame, palette: Palette, style: NumberStyle) -> Figure:
+    """Where the bottleneck is in each variant: the replications' verdicts as a 100% bar.
+
+    Args:
+        votes: One row per variant × verdict, variants in reading order: ``variant``,
+            ``stage``, ``role``, ``kind`` (``capacity``, ``conversion``, ``none``), ``share``.
+    """
+    variants = list(dict.fromkeys(votes["variant"].astype(str)))
+    keys: list[tuple[str, str, str]] = []
+    for _, r in votes.iterrows():
+        key = (_text(r["kind"]), _text(r["stage"]), _text(r["role"]))
+        if key not in keys:
+            keys.append(key)
+    legend_rows = math.ceil(len(keys) / 2)
+    fig = _figure(1.45 + ROW_IN * 1.5 * max(len(variants), 1) + 0.22 * legend_rows)
+    ax = fig.subplots()
+    ax.set_title("Where the bottleneck is in each variant (share of the replications)")
+
+    def look(key: tuple[str, str, str]) -> tuple[Any, str, str, str]:
+        """Colour, hatch, legend label and in-bar label of one verdict."""
+        kind, stage, role = key
+        if kind == "capacity":
+            return (palette.stage(stage), "", f"{stage} ({role}): leads queue for staff",
+                    f"{stage} ({role})")
+        if kind == "conversion":
+            return (_lighten(palette.stage(stage), 0.55), "///",
+                    f"no capacity bottleneck; biggest leak: {stage}",
+                    f"no bottleneck, leak: {stage}")
+        return "#eeeeee", "", "no bottleneck", "no bottleneck"
+
+    for i, variant in enumerate(variants):
+        left = 0.0
+        mine = votes[votes["variant"].astype(str) == variant]
+        for _, r in mine.iterrows():
+            share = float(r["share"])
+            colour, hatch, _legend, short = look(
+                (_text(r["kind"]), _text(r["stage"]), _text(r["role"])))
+            ax.barh(i, share, left=left, color=colour, hatch=hatch, edgecolor="white",
+                    linewidth=1.2, height=0.62)
+            long_text = f"{short}: {style.pct(share)}"
+            room_in = share * WIDTH_IN * 0.8  # the plot is about 80% of the figure's width
+            text = long_text if len(long_text) * 0.075 + 0.3 < room_in else style.pct(share)
+            if share >= 0.12:
+                ax.text(left + share / 2, i, text, ha="center", va="center",
+                        fontsize=8.5, color=_text_colour(colour), fontweight="bold")
+            left += share
+    ax.set_yticks(np.arange(len(variants)), _variant_labels(variants))
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(len(variants) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    _pct_axis(ax, style)
+    ax.xaxis.set_major_locator(FixedLocator([0.0, 0.25, 0.5, 0.75, 1.0]))
+    ax.set_xlabel("share of the replications that reached this verdict")
+    ax.grid(False)
+    handles = []
+    for key in keys:
+        colour, hatch, label, _short = look(key)
+        handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="white", label=label))
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(2, len(handles)),
+               fontsize=8.5)
+    return fig
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return str(value)

@@ -11,15 +11,23 @@ HTML.
 from __future__ import annotations
 
 import base64
+import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 
-__all__ = ["Column", "Details", "Figure", "Kpi", "KpiGrid", "Paragraph", "Report", "Section",
-           "Table", "render_html", "render_markdown"]
+from simulator.output import write_atomic_bytes
+
+__all__ = ["REPORT_FILES", "Assembled", "Column", "Delta", "DeltaGrid", "DeltaRow", "Details",
+           "Figure", "Kpi", "KpiGrid", "Paragraph", "Report", "ReportFiles", "Section", "Table",
+           "existing_output", "render_html", "render_markdown", "write_charts",
+           "write_report_files"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,44 @@ class Details:
     kind: str = field(default="details", init=False)
 
 
-Block = Kpi | KpiGrid | Paragraph | Figure | Table | Details
+@dataclass(frozen=True)
+class Delta:
+    """One difference from a base as a card: the change, its 95% CI, and whether it is better.
+
+    ``tone`` is ``good`` or ``bad`` when the interval excludes 0 (the change is better or worse
+    for the business), ``unclear`` when it includes 0; ``lean`` says which way the mean points
+    (``good``, ``bad`` or ``""`` for none), so that an unclear card can still hint at the sign.
+    """
+
+    label: str
+    value: str
+    ci: str = ""
+    tone: str = "unclear"
+    lean: str = ""
+    note: str = ""
+    kind: str = field(default="delta", init=False)
+
+
+@dataclass(frozen=True)
+class DeltaRow:
+    """The cards of one alternative (a variant of a comparison), with a name and a description."""
+
+    name: str
+    description: str
+    items: tuple[Delta, ...]
+
+
+@dataclass(frozen=True)
+class DeltaGrid:
+    """Alternatives (rows) × figures (columns) of difference cards, compared at a glance."""
+
+    columns: tuple[str, ...]
+    rows: tuple[DeltaRow, ...]
+    note: str = ""
+    kind: str = field(default="deltas", init=False)
+
+
+Block = Kpi | KpiGrid | Paragraph | Figure | Table | Details | DeltaGrid
 
 
 @dataclass(frozen=True)
@@ -129,6 +174,30 @@ class Report:
     sections: tuple[Section, ...]
     lang: str = "en"
     footer: str = ""
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A report ready to write: its structure and the PNG of every chart, by file name."""
+
+    report: Report
+    pngs: dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The names a report is written under, inside the folder it reports on."""
+
+    html: str = "report.html"
+    markdown: str = "report.md"
+    charts: str = "report_charts"
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return (self.html, self.markdown, self.charts)
+
+
+REPORT_FILES = ReportFiles()
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -176,3 +245,54 @@ def render_markdown(report: Report, template: str = "run_report.md.j2") -> str:
 def figure_blocks(sections: Sequence[Section]) -> list[Figure]:
     """Every chart of a report, in reading order."""
     return [b for s in sections for b in s.blocks if isinstance(b, Figure)]
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def existing_output(folder: Path, files: ReportFiles = REPORT_FILES) -> Path | None:
+    """The first file of a report that already exists in ``folder`` (none: ``None``)."""
+    for name in files.names:
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def write_charts(folder: Path, pngs: Mapping[str, bytes], charts_dir: str) -> Path:
+    """All PNGs into a temporary folder, then moved into place in one rename."""
+    target = folder / charts_dir
+    tmp = Path(tempfile.mkdtemp(prefix=f".{charts_dir}.", suffix=".tmp", dir=folder))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        for name, data in pngs.items():
+            (tmp / name).write_bytes(data)
+        if target.exists():
+            old = folder / f".{charts_dir}.old-{os.getpid()}"
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def write_report_files(folder: Path, html: bytes, markdown: bytes, pngs: Mapping[str, bytes],
+                       files: ReportFiles = REPORT_FILES) -> list[Path]:
+    """Write a rendered report atomically: the charts folder in one rename, then the Markdown
+    and the HTML each through a temporary file, so that a reader never sees half a report.
+
+    Returns:
+        The files written: the HTML, the Markdown, then the PNGs.
+
+    Raises:
+        OSError, simulator.output.OutputError: the folder cannot be written.
+    """
+    charts_dir = write_charts(folder, pngs, files.charts)
+    write_atomic_bytes(folder / files.markdown, markdown, force=True)
+    write_atomic_bytes(folder / files.html, html, force=True)
+    return [folder / files.html, folder / files.markdown, *(charts_dir / name for name in pngs)]

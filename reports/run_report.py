@@ -10,9 +10,6 @@ chart PNGs out. Every figure shown comes from the run folder's tables or from
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +22,8 @@ from reports import charts
 from reports.charts import Palette
 from reports.formatting import NumberStyle, number_style
 from reports.layout import (
+    REPORT_FILES,
+    Assembled,
     Column,
     Details,
     Figure,
@@ -34,12 +33,14 @@ from reports.layout import (
     Report,
     Section,
     Table,
+    existing_output,
     render_html,
     render_markdown,
+    write_report_files,
 )
 from reports.rundata import ReportError, RunFolder, finite, load_run
 from simulator.metrics import HIGH_UTILIZATION, step_visits
-from simulator.output import OutputError, write_atomic_bytes
+from simulator.output import OutputError
 from simulator.plans import DEPARTMENT
 from simulator.timeseries import (
     Periods,
@@ -53,20 +54,12 @@ from simulator.timeseries import (
 
 __all__ = ["CHARTS_DIR", "HTML_NAME", "MD_NAME", "Assembled", "assemble", "build_report"]
 
-HTML_NAME = "report.html"
-MD_NAME = "report.md"
-CHARTS_DIR = "report_charts"
+HTML_NAME = REPORT_FILES.html
+MD_NAME = REPORT_FILES.markdown
+CHARTS_DIR = REPORT_FILES.charts
 DAILY_UP_TO_DAYS = 120  # longer runs show weekly averages: daily ones are mostly weekend noise
 SLA_WARN_SHARE = 0.10
 LAST_FLAG_MIN_PEOPLE = 3  # in a pair somebody is always last; that says little
-
-
-@dataclass(frozen=True)
-class Assembled:
-    """A report ready to write: its structure and the PNG of every chart, by file name."""
-
-    report: Report
-    pngs: dict[str, bytes]
 
 
 # -- entry point ---------------------------------------------------------------------------------
@@ -94,45 +87,15 @@ def build_report(run_dir: Path, *, force: bool = False) -> list[Path]:
     html = render_html(assembled.report).encode("utf-8")
     markdown = render_markdown(assembled.report).encode("utf-8")
     try:
-        charts_dir = _write_charts(run_dir, assembled.pngs)
-        write_atomic_bytes(run_dir / MD_NAME, markdown, force=True)
-        write_atomic_bytes(run_dir / HTML_NAME, html, force=True)
+        return write_report_files(run_dir, html, markdown, assembled.pngs)
     except (OSError, OutputError) as exc:
         raise ReportError(f"{run_dir}: cannot write the report ({exc})") from None
-    return [run_dir / HTML_NAME, run_dir / MD_NAME,
-            *(charts_dir / name for name in assembled.pngs)]
 
 
 def _refuse_existing(run_dir: Path, force: bool) -> None:
-    if force:
-        return
-    for name in (HTML_NAME, MD_NAME, CHARTS_DIR):
-        if (run_dir / name).exists():
-            raise ReportError(f"{run_dir / name}: already exists; add --force to replace the "
-                              f"report")
-
-
-def _write_charts(run_dir: Path, pngs: dict[str, bytes]) -> Path:
-    """All PNGs into a temporary folder, then moved into place in one rename."""
-    target = run_dir / CHARTS_DIR
-    tmp = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.", suffix=".tmp", dir=run_dir))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        for name, data in pngs.items():
-            (tmp / name).write_bytes(data)
-        if target.exists():
-            old = run_dir / f".{CHARTS_DIR}.old-{os.getpid()}"
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    existing = None if force else existing_output(run_dir)
+    if existing is not None:
+        raise ReportError(f"{existing}: already exists; add --force to replace the report")
 
 
 # -- assembling ----------------------------------------------------------------------------------
@@ -148,14 +111,7 @@ class _Context:
 
     def figure(self, name: str, title: str, caption: str,
                draw: Callable[[], MplFigure]) -> Figure:
-        with charts.chart_style():
-            fig = draw()
-            rendered = charts.render(fig)
-        png_name = f"{len(self.pngs) + 1:02d}-{name}.png"
-        self.pngs[png_name] = rendered.png
-        return Figure(name=name, title=title, caption=caption, png=rendered.png,
-                      png_path=f"{CHARTS_DIR}/{png_name}", width_px=rendered.width_px,
-                      height_px=rendered.height_px)
+        return charts.figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
 
 
 def assemble(run: RunFolder) -> Assembled:
