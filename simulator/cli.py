@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from reports.cli_report import register as register_report_commands
+from simulator.cli_experiments import register as register_experiment_commands
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
 from simulator.forecast import plan_tables
@@ -322,6 +323,7 @@ def schema() -> None:
 
 
 register_plan_commands(app)
+register_experiment_commands(app)
 register_report_commands(app)
 
 

@@ -1,0 +1,65 @@
+"""Experiments on the engine: compare variants, sweep a grid, value levers, optimise staffing.
+
+Every experiment runs each variant for the same replications r = 0..R-1 of one seed, so variants
+share arrivals, deal sizes and per-step dice (common random numbers) and are compared pair by
+pair. Runs execute through any ``concurrent.futures.Executor`` (local processes or a Dask
+cluster, :mod:`simulator.experiments.executors`); each is reduced where it ran to a small record
+(:mod:`simulator.experiments.records`). See ``docs/experiments.md``.
+"""
+
+from simulator.experiments.compare import compare_document
+from simulator.experiments.executors import Backend, InlineExecutor, RunStore, open_backend
+from simulator.experiments.lab import Interrupted, Lab, detect_warmup, replicate_variants
+from simulator.experiments.optimize import Optimizer, Problem, parse_budget, parse_constraint
+from simulator.experiments.records import profit_breakdown, run_record
+from simulator.experiments.stats import (
+    estimate,
+    mser5,
+    paired_difference,
+    parse_precision,
+    unpaired_difference,
+)
+from simulator.experiments.sweep import sweep_document
+from simulator.experiments.variants import (
+    Change,
+    ExperimentError,
+    Variant,
+    apply,
+    grid,
+    load_variants,
+    parse_vary,
+)
+from simulator.experiments.whatif import levers, whatif_document
+
+__all__ = [
+    "Backend",
+    "Change",
+    "ExperimentError",
+    "InlineExecutor",
+    "Interrupted",
+    "Lab",
+    "Optimizer",
+    "Problem",
+    "RunStore",
+    "Variant",
+    "apply",
+    "compare_document",
+    "detect_warmup",
+    "estimate",
+    "grid",
+    "levers",
+    "load_variants",
+    "mser5",
+    "open_backend",
+    "paired_difference",
+    "parse_budget",
+    "parse_constraint",
+    "parse_precision",
+    "parse_vary",
+    "profit_breakdown",
+    "replicate_variants",
+    "run_record",
+    "sweep_document",
+    "unpaired_difference",
+    "whatif_document",
+]

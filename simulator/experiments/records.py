@@ -1,0 +1,187 @@
+"""What one run contributes to an experiment: a small flat record, computed where the run ran.
+
+A worker (a local process or a Dask worker) simulates, measures and reduces the run to
+:func:`run_record`'s few dozen numbers, so that an event log of 100,000 rows never crosses a
+process or network boundary. Everything here is pure apart from the simulation itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.config import Scenario
+from simulator.metrics import RunMetrics
+from simulator.money import months_of
+from simulator.runner import simulate
+
+MONTH_DAYS = 30.4375  # 365.25 / 12: "a month" in every per-month figure
+Record = dict[str, Any]
+
+# the figures every record has (besides utilization.<role>, queue_mean.<role>, the bottleneck
+# and the daily series), in the order of the tidy tables
+BASE_METRICS = (
+    "revenue_per_month", "profit_per_month", "won_per_month", "gross_margin_per_month",
+    "lead_cost_per_month", "payroll_per_month", "revenue", "profit", "gross_margin",
+    "cost_of_goods", "lead_cost", "payroll", "penalties", "generated", "won", "lost",
+    "in_progress", "lead_to_deal", "average_deal", "cycle_days",
+)
+TEXT_FIELDS = ("bottleneck_stage", "bottleneck_role", "bottleneck_kind", "bottleneck_verdict")
+SERIES_FIELD = "won_per_day"
+PLAN_ATTAINMENT = "plan_attainment"
+PLAN_FIELD = "plan"  # the scenario's own plan over the window (when it has one)
+
+
+@dataclass(frozen=True)
+class ProfitBreakdown:
+    """Money over the measured window (``warmup_days`` to ``horizon_days``)."""
+
+    revenue: float
+    cost_of_goods: float
+    lead_cost: float
+    payroll: float
+    penalties: float
+
+    @property
+    def gross_margin(self) -> float:
+        return self.revenue - self.cost_of_goods
+
+    @property
+    def profit(self) -> float:
+        return self.gross_margin - self.lead_cost - self.payroll - self.penalties
+
+
+def profit_breakdown(scenario: Scenario, metrics: RunMetrics) -> ProfitBreakdown:
+    """The money of a run: its monthly P&L (``simulator.money``, ``pnl.csv``) summed.
+
+    This is the one place that defines profit for ``compare``, ``sweep``, ``whatif`` and
+    ``optimize``: revenue invoiced (first deals and repeat orders) − cost of goods − lead costs
+    − fixed and variable payroll − late-delivery penalties, over the measured window (the
+    engine books money when it happens after the warm-up). The totals are ``summary.json``'s.
+    """
+    pnl = metrics.pnl
+
+    def total(column: str) -> float:
+        return float(pnl[column].sum()) if len(pnl) else 0.0
+
+    return ProfitBreakdown(
+        revenue=total("revenue"), cost_of_goods=total("cost_of_goods"),
+        lead_cost=total("lead_costs"),
+        payroll=total("payroll_fixed") + total("payroll_variable"),
+        penalties=total("penalties"))
+
+
+def plan_over_window(scenario: Scenario) -> float | None:
+    """The scenario's own revenue plan over the measured window (None without a plan);
+    a month the window covers in part counts pro rata, as in the engine's pay plans."""
+    plan = scenario.plan
+    if plan is None:
+        return None
+    return float(sum(plan.for_month(m.label) * m.covered / m.days_in_month
+                     for m in months_of(scenario, measured=True)))
+
+
+def window_days(scenario: Scenario) -> float:
+    """Length of the measured window in days."""
+    return scenario.horizon_days - scenario.warmup_days
+
+
+def run_record(scenario: Scenario, seed: int, replication: int) -> Record:
+    """Simulate replication ``replication`` of ``seed`` and reduce it to its record.
+
+    The function a worker runs: its result is a few kilobytes whatever the size of the run.
+    """
+    result = simulate(scenario, seed, replication)
+    return reduce_run(result.scenario, result.metrics(), result.events)
+
+
+def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) -> Record:
+    """The record of a measured run (pure): headline figures, per-role load, the bottleneck.
+
+    Keys: :data:`BASE_METRICS`, ``utilization.<role>`` and ``queue_mean.<role>`` for every role,
+    :data:`TEXT_FIELDS`, ``won_per_day`` (deals won on each day of the horizon, by the day of
+    the win, over the whole run: the series warm-up detection reads) and, when the scenario
+    has a plan, ``plan`` (its revenue plan over the window).
+    """
+    overall = metrics.overall
+    money = profit_breakdown(scenario, metrics)
+    months = window_days(scenario) / MONTH_DAYS
+    record: Record = {
+        "revenue_per_month": money.revenue / months,
+        "profit_per_month": money.profit / months,
+        "won_per_month": float(overall["won"]) / months,
+        "gross_margin_per_month": money.gross_margin / months,
+        "lead_cost_per_month": money.lead_cost / months,
+        "payroll_per_month": money.payroll / months,
+        "revenue": money.revenue,
+        "profit": money.profit,
+        "gross_margin": money.gross_margin,
+        "cost_of_goods": money.cost_of_goods,
+        "lead_cost": money.lead_cost,
+        "payroll": money.payroll,
+        "penalties": money.penalties,
+        "generated": float(overall["generated"]),
+        "won": float(overall["won"]),
+        "lost": float(overall["lost"]),
+        "in_progress": float(overall["in_progress"]),
+        "lead_to_deal": _float(overall["lead_to_deal"]),
+        "average_deal": _float(overall["average_deal"]),
+        "cycle_days": _float(overall["lead_to_cash_days_median"]),
+    }
+    for row in metrics.roles.itertuples(index=False):
+        record[f"utilization.{row.role}"] = _float(row.utilization)
+        record[f"queue_mean.{row.role}"] = _float(row.queue_mean)
+    b = metrics.bottleneck
+    record["bottleneck_stage"] = "" if b["stage"] is None else str(b["stage"])
+    record["bottleneck_role"] = "" if b["role"] is None else str(b["role"])
+    record["bottleneck_kind"] = str(b["kind"])
+    record["bottleneck_verdict"] = str(b["verdict"])
+    record[SERIES_FIELD] = daily_wins(events, scenario.horizon_days)
+    plan = plan_over_window(scenario)
+    if plan:
+        record[PLAN_FIELD] = plan
+    return record
+
+
+def daily_wins(events: pd.DataFrame, horizon_days: float) -> list[float]:
+    """Deals won on each day 0, 1, … of the horizon (a partial last day counts as a day)."""
+    days = max(1, math.ceil(horizon_days))
+    times = events.loc[events["event"] == "win", "time"].to_numpy(dtype=np.float64)
+    counts = np.bincount(np.clip(times.astype(np.int64), 0, days - 1), minlength=days)
+    return [float(c) for c in counts]
+
+
+def has_plan(scenario: Scenario, plan_per_month: float | None) -> bool:
+    """Whether records of this scenario get ``plan_attainment`` (``--plan`` or its own plan)."""
+    return plan_per_month is not None or scenario.plan is not None
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """Every numeric field of a record of this scenario, in table order."""
+    return [*BASE_METRICS, *(f"utilization.{r.name}" for r in scenario.roles),
+            *(f"queue_mean.{r.name}" for r in scenario.roles)]
+
+
+def with_plan(record: Record, plan_per_month: float | None) -> Record:
+    """The record with ``plan_attainment``: revenue ÷ the plan over the same window.
+
+    The plan is ``plan_per_month`` (``--plan``) when given, else the scenario's own ``plan``
+    (month by month, pro rata to the window); without either, the record is returned as is.
+    """
+    if plan_per_month is not None:
+        return {**record, PLAN_ATTAINMENT: record["revenue_per_month"] / plan_per_month}
+    own = record.get(PLAN_FIELD)
+    if own:
+        return {**record, PLAN_ATTAINMENT: record["revenue"] / float(own)}
+    return record
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
