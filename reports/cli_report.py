@@ -10,42 +10,18 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
+
+from simulator.cli_errors import OneLineErrors, fail
 
 __all__ = ["register"]
 
-EXIT_USAGE = 2
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=EXIT_USAGE)
 
 
-def _usage_error_type() -> type[Exception]:
-    """The CLI library's ``UsageError`` (typer exports only its subclass ``BadParameter``)."""
-    for klass in typer.BadParameter.__mro__:
-        if klass.__name__ == "UsageError":
-            return klass
-    return typer.BadParameter  # pragma: no cover - every typer/click version has UsageError
-
-
-_USAGE_ERROR = _usage_error_type()
-
-
-class _OneLineErrors(TyperCommand):
-    """A command whose parse errors (bad values, unknown options) print one line, exit 2."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except _USAGE_ERROR as exc:
-            format_message = getattr(exc, "format_message", None)
-            text = format_message() if callable(format_message) else str(exc)
-            _fail(" ".join(str(text).split()))
 
 
 def _progress(message: str) -> AbstractContextManager[Any]:
@@ -73,7 +49,7 @@ def report(
         with _progress(f"Building the report of {run_dir}"):
             paths = build_report(run_dir, force=force)
     except ReportError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     elapsed = time.perf_counter() - started
     charts_dir = paths[2].parent if len(paths) > 2 else run_dir
     typer.echo(f"Report written in {elapsed:.1f} s: {paths[0]} (open it in any browser), "
@@ -101,7 +77,7 @@ def export(
             path = export_log(run_dir, fmt.lower(), out=out, replication=replication,
                               force=force)
     except ReportError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"Event log written: {path}")
 
 
@@ -111,5 +87,5 @@ def register(app: typer.Typer) -> None:
     Args:
         app: The main typer application.
     """
-    app.command("report", cls=_OneLineErrors)(report)
-    app.command("export", cls=_OneLineErrors)(export)
+    app.command("report", cls=OneLineErrors)(report)
+    app.command("export", cls=OneLineErrors)(export)

@@ -9,7 +9,7 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from reports.cli_report import register as register_report_commands
+from simulator.cli_errors import OneLineErrors, fail
 from simulator.cli_experiments import register as register_experiment_commands
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
@@ -57,12 +58,6 @@ if not out.is_terminal:  # piped or captured: wide enough for the funnel table
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def fail(message: str) -> NoReturn:
-    """One line on stderr, exit code 2: how every bad input ends."""
-    err.print(f"error: {message}", markup=False)
-    raise typer.Exit(code=2)
-
-
 def _load(path: Path, seed: int | None = None, days: float | None = None) -> Scenario:
     try:
         scenario = load_scenario(path)
@@ -86,7 +81,7 @@ def _override(scenario: Scenario, path: Path, seed: int | None, days: float | No
         raise ScenarioError(message, source=str(path)) from None
 
 
-@app.command()
+@app.command(cls=OneLineErrors)
 def run(
     scenario_path: Annotated[Path | None, typer.Argument(
         metavar="[SCENARIO]", help="Scenario YAML file (default: scenarios/b2b_baseline.yaml).",
@@ -283,7 +278,7 @@ def _int(value: float | None) -> str:
 # -- validate, schema -----------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=OneLineErrors)
 def validate(scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO",
                                                            help="Scenario YAML file.")]) -> None:
     """Check a scenario file and show what it describes."""

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -30,8 +30,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from typer.core import TyperCommand
 
+from simulator.cli_errors import OneLineErrors, fail
 from simulator.config import Scenario, ScenarioError
 from simulator.experiments.compare import (
     compare_document,
@@ -81,7 +81,6 @@ from simulator.output import OutputError, check_target, json_writer, scenario_wr
 
 __all__ = ["register"]
 
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 out = Console(highlight=False)
@@ -90,31 +89,8 @@ if not out.is_terminal:
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(code=EXIT_USAGE)
 
 
-def _usage_error_type() -> type[Exception]:
-    for klass in typer.BadParameter.__mro__:
-        if klass.__name__ == "UsageError":
-            return klass
-    return typer.BadParameter  # pragma: no cover
-
-
-_USAGE_ERROR = _usage_error_type()
-
-
-class _OneLineErrors(TyperCommand):
-    """Parse errors (bad values, unknown options) print one line and exit 2."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except _USAGE_ERROR as exc:
-            format_message = getattr(exc, "format_message", None)
-            text = format_message() if callable(format_message) else str(exc)
-            _fail(str(text))
 
 
 # -- shared options ------------------------------------------------------------------------------
@@ -181,7 +157,7 @@ def _session(kind: str, description: str, target: Path, identity: dict[str, Any]
         backend_cm = open_backend(jobs, scheduler)
         backend = backend_cm.__enter__()
     except ExperimentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} runs"), TimeElapsedColumn(),
@@ -204,7 +180,7 @@ def _finish(target: Path, files: dict[str, Callable[[Path], None]], force: bool,
     try:
         write_folder(target, files, force)
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     store.discard()
 
 
@@ -215,7 +191,7 @@ def _load_base(path: Path) -> Scenario:
     try:
         return load_scenario(path)
     except ScenarioError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _target(out_dir: Path | None, name: str, kind: str, force: bool) -> Path:
@@ -223,7 +199,7 @@ def _target(out_dir: Path | None, name: str, kind: str, force: bool) -> Path:
     try:
         check_target(target, force)
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     return target
 
 
@@ -270,9 +246,9 @@ def _warmup_option(text: str | None) -> float | str | None:
     try:
         days = float(t)
     except ValueError:
-        _fail(f"--warmup must be a number of days or 'auto', not {text!r}")
+        fail(f"--warmup must be a number of days or 'auto', not {text!r}")
     if not math.isfinite(days) or days < 0:
-        _fail(f"--warmup must be 0 or more days, not {text!r}")
+        fail(f"--warmup must be 0 or more days, not {text!r}")
     return days
 
 
@@ -282,18 +258,18 @@ def _precision(text: str | None, metric: str, scenario: Scenario, plan: float | 
     if metric not in allowed:
         hint = (" (the scenario has no plan: give --plan AMOUNT)" if metric == PLAN_ATTAINMENT
                 else "")
-        _fail(f"--metric: unknown metric '{metric}'{hint}; allowed: {', '.join(allowed)}")
+        fail(f"--metric: unknown metric '{metric}'{hint}; allowed: {', '.join(allowed)}")
     if text is None:
         return None
     try:
         return parse_precision(text, metric)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _plan(plan: float | None) -> float | None:
     if plan is not None and not (math.isfinite(plan) and plan > 0):
-        _fail(f"--plan must be a positive amount a month, got {plan:g}")
+        fail(f"--plan must be a positive amount a month, got {plan:g}")
     return plan
 
 
@@ -307,7 +283,7 @@ def _run_measured(lab: Lab, variants: list[Variant], warmup: float | str | None,
         try:
             variants = _normalise(variants, lab.seed, None, float(detected.days))
         except ExperimentError as exc:
-            _fail(f"--warmup auto: {exc}")
+            fail(f"--warmup auto: {exc}")
     result = replicate_variants(lab, variants, replications, precision, max_replications, plan)
     detected = detect_warmup(result.records[0])
     base = variants[0].scenario
@@ -378,7 +354,7 @@ def compare(
         variants = _normalise(variants, seed_value, days,
                               warm if isinstance(warm, float) else None)
     except ExperimentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     base = variants[0].scenario
     prec = _precision(precision, metric, base, plan)
     target = _target(out_dir, base.name, "compare", force)
@@ -415,7 +391,7 @@ def _write_report(target: Path) -> None:
     try:
         written = build_compare_report(target)
     except ReportError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.print(f"Report written to [bold]{written[0]}[/bold]")
 
 
@@ -499,7 +475,7 @@ def sweep(
                              source=str(scenario_path))
         variants = grid(base, axes)
     except ExperimentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     prec = _precision(precision, metric, base, plan)
     target = _target(out_dir, base.name, "sweep", force)
     identity = {"variants": [v.key for v in variants], "warmup": warmup}
@@ -578,7 +554,7 @@ def whatif(
             raise ExperimentError(f"{scenario_path}: no role does any step; nothing to value")
         found = levers(base, faster)
     except ExperimentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     prec = _precision(precision, metric, base, None)
     target = _target(out_dir, base.name, "whatif", force)
     variants = [Variant(base.name, base, str(scenario_path)), *(lv.variant for lv in found)]
@@ -681,7 +657,7 @@ def optimize(
     plan = _plan(plan)
     warm = _warmup_option(warmup)
     if warm == "auto":
-        _fail("--warmup auto is not available for optimize; detect it with compare or sweep "
+        fail("--warmup auto is not available for optimize; detect it with compare or sweep "
               "and pass --warmup DAYS")
     base = _load_base(scenario_path)
     try:
@@ -692,7 +668,7 @@ def optimize(
         problem = _problem(base, objective, constraint or [], budget or [], roles,
                            ranges or [], plan)
     except ExperimentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     target = _target(out_dir, base.name, "optimize", force)
     identity = {"base": scenario_key(base), "roles": problem.roles}
     method = ("exhaustive" if exhaustive else
@@ -706,12 +682,12 @@ def optimize(
             current_staffing = tuple(base.role(r).headcount for r in problem.roles)
             current = opt.evaluate([current_staffing])[0]
         except ExperimentError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if not best.feasible:
         lab.store.discard()
         shares = "; ".join(f"{c.text} met in {s[1]:.0%}"
                            for c, s in zip(problem.constraints, best.statuses, strict=True))
-        _fail(f"no staffing within the ranges and budget meets the constraints (closest: "
+        fail(f"no staffing within the ranges and budget meets the constraints (closest: "
               f"{best.variant.name}: {shares}); widen --range or --budget, or relax them")
     doc = optimize_document(opt, best, current, seed=seed_value, method=method)
     files_out = {
@@ -784,7 +760,7 @@ def register(app: typer.Typer) -> None:
         app: The main typer application.
     """
     for command in (compare, sweep, whatif, optimize):
-        app.command(cls=_OneLineErrors)(command)
+        app.command(cls=OneLineErrors)(command)
 
 
 def main() -> None:

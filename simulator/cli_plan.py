@@ -16,7 +16,7 @@ import tempfile
 import zlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.table import Table
-from typer.core import TyperCommand
 
+from simulator.cli_errors import OneLineErrors, fail
 from simulator.config import CalendarSpec, Scenario, ScenarioError
 from simulator.forecast import Forecast, Forecaster, accuracy_by_day
 from simulator.loader import load_scenario, read_yaml
@@ -48,36 +48,11 @@ from simulator.plans import (
 
 __all__ = ["plan_app", "read_run", "register"]
 
-EXIT_USAGE = 2
 _ROLLUPS: dict[str, RollupPeriod] = {"week": "week", "month": "month", "quarter": "quarter"}
 
 
-def _usage_error_type() -> type[Exception]:
-    """The CLI library's ``UsageError`` (typer exports only its subclass ``BadParameter``)."""
-    for klass in typer.BadParameter.__mro__:
-        if klass.__name__ == "UsageError":
-            return klass
-    return typer.BadParameter  # pragma: no cover - every typer/click version has UsageError
 
 
-_USAGE_ERROR = _usage_error_type()
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=EXIT_USAGE)
-
-
-class _OneLineErrors(TyperCommand):
-    """A command whose parse errors (bad values, unknown options) print one line, exit 2."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except _USAGE_ERROR as exc:
-            format_message = getattr(exc, "format_message", None)
-            text = format_message() if callable(format_message) else str(exc)
-            _fail(" ".join(str(text).split()))
 
 
 plan_app = typer.Typer(
@@ -323,7 +298,7 @@ def _write_csv(result: Decomposition, path: Path, force: bool) -> None:
         raise
 
 
-@plan_app.command("decompose", cls=_OneLineErrors)
+@plan_app.command("decompose", cls=OneLineErrors)
 def decompose_command(
     plan: Annotated[
         str | None, typer.Option("--plan", help="Period plan amount, e.g. 1000000.")
@@ -404,9 +379,9 @@ def decompose_command(
         if csv_path is not None:
             _write_csv(result, csv_path, force)
     except PlanError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write {csv_path}: {exc.strerror or exc}")
+        fail(f"cannot write {csv_path}: {exc.strerror or exc}")
 
     console = Console()
     for table in _day_tables(result, console):
@@ -539,7 +514,7 @@ def _forecast_tables(result: Forecast) -> list[Table]:
     return [managers, steps]
 
 
-@plan_app.command("forecast", cls=_OneLineErrors)
+@plan_app.command("forecast", cls=OneLineErrors)
 def forecast_command(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR",
                                             help="A folder written by 'salesim run'.")],
@@ -562,7 +537,7 @@ def forecast_command(
         result = forecaster.at(date)
         accuracy = accuracy_by_day(forecaster.accuracy(days=[date.day]))
     except (PlanError, ScenarioError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
     console = Console(highlight=False)
     if not console.is_terminal:
