@@ -7,7 +7,6 @@ import json
 import math
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +29,7 @@ from simulator.output import (
     csv_writer,
     events_writer,
     json_writer,
+    salesim_version,
     scenario_writer,
     write_folder,
 )
@@ -190,7 +190,7 @@ def _default_out(name: str) -> Path:
 def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
     """What varies between identical runs lives here, not in summary.json."""
     return {
-        "salesim_version": _version(),
+        "salesim_version": salesim_version(),
         "scenario_file": str(path),
         "replications": replications,
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -198,12 +198,6 @@ def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
         "python": sys.version.split()[0],
     }
 
-
-def _version() -> str:
-    try:
-        return metadata.version("salesim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 # -- printing -------------------------------------------------------------------------------------

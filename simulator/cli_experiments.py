@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,7 +76,14 @@ from simulator.experiments.variants import (
 )
 from simulator.experiments.whatif import levers, tornado_table, whatif_document, working_roles
 from simulator.loader import load_scenario
-from simulator.output import OutputError, check_target, json_writer, scenario_writer, write_folder
+from simulator.output import (
+    OutputError,
+    check_target,
+    json_writer,
+    salesim_version,
+    scenario_writer,
+    write_folder,
+)
 
 __all__ = ["register"]
 
@@ -152,7 +158,7 @@ class _Bar:
 def _session(kind: str, description: str, target: Path, identity: dict[str, Any], seed: int,
              jobs: int | None, scheduler: str | None) -> Iterator[tuple[Lab, Backend]]:
     """Backend, checkpoints and a progress bar; one line and exit 2 if the backend fails."""
-    store = RunStore.beside(target, kind, {"kind": kind, "version": _version(), **identity})
+    store = RunStore.beside(target, kind, {"kind": kind, "version": salesim_version(), **identity})
     try:
         backend_cm = open_backend(jobs, scheduler)
         backend = backend_cm.__enter__()
@@ -294,7 +300,7 @@ def _experiment_info(kind: str, backend: Backend, lab: Lab, started: float,
                      argv: Sequence[str]) -> dict[str, Any]:
     """What differs between identical experiments lives here, not in the results."""
     return {
-        "salesim_version": _version(), "command": kind, "arguments": list(argv),
+        "salesim_version": salesim_version(), "command": kind, "arguments": list(argv),
         "backend": backend.description, "workers": backend.workers,
         "runs_simulated": lab.executed,
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -302,12 +308,6 @@ def _experiment_info(kind: str, backend: Backend, lab: Lab, started: float,
         "python": sys.version.split()[0],
     }
 
-
-def _version() -> str:
-    try:
-        return metadata.version("salesim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def csv_file(frame: pd.DataFrame) -> Callable[[Path], None]:

@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,14 @@ import yaml
 
 from simulator.config import Scenario
 from simulator.events import COLUMNS
+
+
+def salesim_version() -> str:
+    """The installed salesim's version, for the run metadata (``run.json``)."""
+    try:
+        return metadata.version("salesim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class OutputError(Exception):
