@@ -114,8 +114,9 @@ def _dask_backend(address: str, jobs: int | None) -> Backend:
     try:
         if address == "local":
             n = default_jobs() if jobs is None else jobs
+            # no dashboard: on a small machine its updates take CPU from the workers
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                                   dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster, set_as_default=False)
             where = f"an embedded Dask LocalCluster of {n} workers"
 
