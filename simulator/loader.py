@@ -24,6 +24,10 @@ def load_scenario(path: str | FsPath) -> Scenario:
     """
     source = str(path)
     data, marks = read_yaml(path)
+    if isinstance(data, dict) and "variants" in data and "base" in data:
+        raise ScenarioError("this is a variants file (base + variants), not a scenario; run it "
+                            "with `salesim compare FILE`", source=source,
+                            line=marks.get(("variants",)), path="variants")
     return Scenario.from_data(data, source=source, marks=marks)
 
 

@@ -131,3 +131,11 @@ def test_every_shipped_scenario_runs(path: str, tmp_path: Path) -> None:
     assert code == 0, text
     doc = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert doc["leads"]["generated"] > 0
+
+
+def test_a_variants_file_is_pointed_to_compare(tmp_path: Path) -> None:
+    code, text = run("run", str(ROOT / "scenarios" / "variants" / "b2b_staffing.yaml"),
+                     "--out", str(tmp_path / "x"))
+    assert code == 2
+    assert text.startswith("error:") and "salesim compare" in text and "variants" in text
+    assert not (tmp_path / "x").exists()
