@@ -27,6 +27,7 @@ from simulator.output import (
     OutputError,
     check_target,
     csv_writer,
+    default_out_dir,
     events_writer,
     json_writer,
     salesim_version,
@@ -104,7 +105,7 @@ def run(
     """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
     scenario_path = scenario_path or _default_scenario()
     scenario = _load(scenario_path, seed, days)
-    target = out_dir or _default_out(scenario.name)
+    target = out_dir or default_out_dir(scenario.name)
     try:
         check_target(target, force)
     except OutputError as exc:
@@ -176,15 +177,6 @@ def _simulate(scenario: Scenario, replications: int, jobs: int | None) -> list[A
         return replicate(scenario, replications, jobs=jobs,
                          on_done=lambda _r: progress.advance(task))
 
-
-def _default_out(name: str) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{name}-{stamp}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
 
 
 def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:

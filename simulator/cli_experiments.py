@@ -79,6 +79,7 @@ from simulator.loader import load_scenario
 from simulator.output import (
     OutputError,
     check_target,
+    default_out_dir,
     json_writer,
     salesim_version,
     scenario_writer,
@@ -201,22 +202,13 @@ def _load_base(path: Path) -> Scenario:
 
 
 def _target(out_dir: Path | None, name: str, kind: str, force: bool) -> Path:
-    target = out_dir or _default_out(f"{name}-{kind}")
+    target = out_dir or default_out_dir(f"{name}-{kind}")
     try:
         check_target(target, force)
     except OutputError as exc:
         fail(str(exc))
     return target
 
-
-def _default_out(name: str) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{name}-{stamp}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
 
 
 def _normalise(variants: Sequence[Variant], seed: int, days: float | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import json
@@ -26,6 +27,17 @@ def salesim_version() -> str:
         return metadata.version("salesim")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def default_out_dir(name: str) -> Path:
+    """``runs/<name>-<YYYYmmdd-HHMMSS>``, with ``-2``, ``-3``… if that folder exists."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path("runs") / f"{name}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
 
 
 class OutputError(Exception):
