@@ -195,16 +195,17 @@ def _headline(ctx: _Context) -> Section:
                    if progress is not None else "")
 
     revenue = kpi("Revenue", s, "revenue", "money")
-    monthly = ctx.run.optional.get("plan_fact_monthly.csv")
-    if revenue is not None and monthly is not None and not monthly.empty:
-        dept = monthly[monthly["manager"].astype(str) == DEPARTMENT]
-        plan_total, fact_total = float(dept["plan"].sum()), float(dept["actual"].sum())
-        if plan_total > 0:
-            # against the plan: the sales the plan counts (plan_fact), not all revenue
-            revenue = replace(revenue, plan=f"plan {style.money(plan_total)}, sales "
-                                            f"credited {style.money(fact_total)}",
-                              progress=fact_total / plan_total,
-                              progress_text=f"{style.pct(fact_total / plan_total, 1)} of plan")
+    planned = s.get("plan")
+    if revenue is not None and planned and finite(planned.get("plan")):
+        # against the plan: the sales the plan covers (summary.json's one attainment)
+        plan_total, fact_total = float(planned["plan"]), float(planned["actual"])
+        share = finite(planned.get("attainment"))
+        covers = "new business" if planned.get("covers") == "new_business" else "all revenue"
+        revenue = replace(revenue, plan=f"plan {style.money(plan_total)} ({covers}), "
+                                        f"sales against it {style.money(fact_total)}",
+                          progress=share,
+                          progress_text=f"{style.pct(share, 1)} of plan" if share is not None
+                          else "")
     items = [
         revenue,
         kpi("Profit", s, "profit", "money"),

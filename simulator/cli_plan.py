@@ -400,7 +400,7 @@ def decompose_command(
 
 
 _EVENT_DTYPES = {"replication": "int64", "time": "float64", "lead_id": "int64", "amount": "float64",
-                 "work_hours": "float64"}
+                 "work_hours": "float64", "client_id": "int64"}
 _EVENT_LABELS = ("channel", "segment", "stage", "step", "event", "staff_id", "role", "reason")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.config import Scenario
-from simulator.money import month_labels, months_of
+from simulator.money import booked, month_labels, months_of
 
 
 def invoices(events: pd.DataFrame) -> pd.DataFrame:
@@ -16,22 +16,29 @@ def invoices(events: pd.DataFrame) -> pd.DataFrame:
         Columns case (lead or order id), client (the lead that became the client), time, amount,
         channel, segment, kind ('first', 'repeat', 'upsell'), paid_at (NaN while unpaid).
     """
-    wins = events[events["event"] == "win"]
-    orders = events[events["event"] == "order"]
-    table = pd.DataFrame({
-        "case": np.concatenate([wins["lead_id"].to_numpy(), orders["lead_id"].to_numpy()]),
-        "client": np.concatenate([wins["lead_id"].to_numpy(), orders["client_id"].to_numpy()]),
-        "time": np.concatenate([wins["time"].to_numpy(), orders["time"].to_numpy()]),
-        "amount": np.concatenate([wins["amount"].to_numpy(), orders["amount"].to_numpy()]),
-        "channel": np.concatenate([wins["channel"].astype(str).to_numpy(),
-                                   orders["channel"].astype(str).to_numpy()]),
-        "segment": np.concatenate([wins["segment"].astype(str).to_numpy(),
-                                   orders["segment"].astype(str).to_numpy()]),
-        "kind": ["first"] * len(wins) + orders["reason"].astype(str).tolist(),
-    })
+    table = booked(events)
     paid = events[events["event"] == "paid"].set_index("lead_id")["time"]
     table["paid_at"] = table["case"].map(paid)
-    return table.sort_values(["time", "case"], kind="stable").reset_index(drop=True)
+    return table
+
+
+def paid_at(inv: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """When each invoice was paid (NaN while unpaid): its ``paid`` event, or the invoice's own
+    day for what is paid on the spot (no ``payment`` block; first deals with
+    ``first_deals: false``, whose pipeline's money step was the payment)."""
+    payment = scenario.payment
+    at = inv["paid_at"]
+    if payment is None or not payment.first_deals:
+        on_the_day = inv["kind"] == "first" if payment is not None else inv["kind"] != ""
+        at = at.where(~on_the_day, inv["time"])
+    return at
+
+
+def first_cash(inv: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """When the money for each first deal came in, by lead id (NaN: not yet)."""
+    first = inv["kind"] == "first"
+    return pd.Series(paid_at(inv, scenario)[first].to_numpy(),
+                     index=inv.loc[first, "case"].to_numpy())
 
 
 def cash_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -41,19 +48,15 @@ def cash_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     ``first_deals: false`` first deals do (the pipeline's own money step was the payment).
     """
     inv = invoices(events)
-    payment = scenario.payment
-    paid_at = inv["paid_at"]
-    if payment is None or not payment.first_deals:  # paid on the invoice's day
-        on_the_day = inv["kind"] == "first" if payment is not None else inv["kind"] != ""
-        paid_at = paid_at.where(~on_the_day, inv["time"])
+    paid = paid_at(inv, scenario)
     terms = scenario.payment.terms_days if scenario.payment is not None else 0.0
     invoiced_month = month_labels(inv["time"], scenario)
-    paid_month = month_labels(paid_at.dropna(), scenario)
+    paid_month = month_labels(paid.dropna(), scenario)
     rows = []
     for month in months_of(scenario, measured=True):
         end = month.end
         issued = inv["time"] < end
-        unpaid = issued & ~(paid_at < end)
+        unpaid = issued & ~(paid < end)
         overdue = unpaid & (inv["time"] + terms < end)
         rows.append({
             "month": month.label,

@@ -237,6 +237,10 @@ class Step(_Frozen):
     channels: tuple[str, ...] | None = None
     wins: bool = False
     late_penalty: Share = 0.0
+    # cooling while queued at this step: the stage's half-life unless overridden here, or
+    # switched off (after a signed contract an invoice does not go cold like a request)
+    cools: bool = True
+    cooling_half_life_days: float | None = Field(default=None, gt=0)
 
     def conversion_for(self, segment: str) -> float:
         if isinstance(self.conversion, dict):
@@ -252,7 +256,14 @@ class Stage(_Frozen):
     owner_rule: Literal["round_robin", "least_loaded"] = "round_robin"
     queue: Literal["fifo", "priority"] = "fifo"
     cooling_half_life_days: float | None = Field(default=None, gt=0)
+    ships: bool = False  # finishing this stage ships the order (revenue is recognised then)
     steps: tuple[Step, ...] = Field(min_length=1)
+
+    def half_life_of(self, step: Step) -> float | None:
+        """The cooling half-life of a lead queued at ``step`` (None: it does not cool)."""
+        if not step.cools:
+            return None
+        return step.cooling_half_life_days or self.cooling_half_life_days
 
 
 Rate = Annotated[float, Field(ge=0, le=1000)]
@@ -359,6 +370,9 @@ class SalesPlan(_Frozen):
                    Annotated[float, Field(ge=0)]] | None = None
     role: Name
     policy: Literal["next_day", "spread", "none"] = "next_day"
+    # what the plan is a plan of: first deals of new clients (the pipeline the plan's managers
+    # carry), or all revenue recognised, repeat orders of the client base included
+    covers: Literal["new_business", "all_revenue"] = "new_business"
 
     def for_month(self, month: str) -> float:
         """The plan of a calendar month 'YYYY-MM'."""
@@ -388,6 +402,8 @@ class Scenario(_Frozen):
     gross_margin: ShareBySegment = 1.0
     crm_keeps_history: bool = True
     lost_when_owner_leaves: Share = 0.5
+    # when a sale is revenue: at shipment (the shipping stage is done) or when the deal is won
+    revenue_recognition: Literal["shipment", "win"] = "shipment"
 
     @field_validator("currency")
     @classmethod
@@ -509,6 +525,20 @@ class Scenario(_Frozen):
             update["plan"] = self.plan.model_copy(update={"role": swap(self.plan.role)})
         return self.model_copy(update=update)
 
+    def shipping_stage(self) -> int | None:
+        """Index of the stage whose end ships an order: the one marked ``ships: true``, else a
+        stage named ``fulfilment`` after the winning step; None when nothing is shipped."""
+        marked = [si for si, st in enumerate(self.stages) if st.ships]
+        if marked:
+            return marked[0]
+        win = self.win_step()[0]
+        return next((si for si, st in enumerate(self.stages)
+                     if st.name == "fulfilment" and si > win), None)
+
+    def recognises_at_shipment(self) -> bool:
+        """Whether revenue is booked when the order ships (else when the deal is won)."""
+        return self.revenue_recognition == "shipment" and self.shipping_stage() is not None
+
     def win_step(self) -> tuple[int, int]:
         """(stage index, step index) of the step that wins the deal.
 
@@ -626,6 +656,12 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
         checks.append((("plan", "role"), f"unknown role '{s.plan.role}'; allowed: "
                                          f"{_names(role_names)}"))
     win = s.win_step()
+    shipping = [si for si, st in enumerate(s.stages) if st.ships]
+    if len(shipping) > 1:
+        checks.append((("stages", shipping[1], "ships"), "only one stage can ship the order"))
+    if shipping and shipping[0] <= win[0]:
+        checks.append((("stages", shipping[0], "ships"),
+                       "the stage that ships must come after the stage of the winning step"))
     for si, stage in enumerate(s.stages):
         checks.append(_unique(("stages", si, "steps"), [st.name for st in stage.steps], "step",
                               key="name"))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 EVENT_KINDS = ("arrive", "enqueue", "start", "finish", "client_wait", "convert", "lose", "win",
-               "order", "paid", "churn", "key_account")
+               "order", "paid", "churn", "key_account", "ship")
 # the events of a case moving through stages and steps (the others concern invoices and clients)
 FLOW_EVENTS = ("enqueue", "start", "finish", "client_wait", "convert", "lose", "win")
 COLUMNS = ("time", "lead_id", "channel", "segment", "stage", "step", "event", "staff_id", "role",

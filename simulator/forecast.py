@@ -241,7 +241,7 @@ class Forecaster:
         self.min_samples = max(1, int(min_samples))
         self.months = {m.month: m for m in plan_months(scenario)}
         self.managers = plan_managers(events, scenario, staff)
-        self.sales = sales(events, scenario)
+        self.sales = sales(events, scenario, at="win")
         self._plans = {key: manager_plans(scenario, m, self.managers)
                        for key, m in self.months.items()}
         self._steps = [(stage.name, step.name) for stage in scenario.stages

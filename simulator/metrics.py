@@ -20,10 +20,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.clientbase import cash_table, clients_table
+from simulator.clientbase import cash_table, clients_table, first_cash, invoices
 from simulator.config import COOLED, Scenario
 from simulator.events import FLOW_EVENTS
-from simulator.money import activity_table, month_labels, payroll, pnl, weekly_ranking
+from simulator.money import (
+    activity_table,
+    booked,
+    in_window,
+    month_labels,
+    payroll,
+    pnl,
+    recognised,
+    weekly_ranking,
+)
+from simulator.planfact import Attainment, plan_attainment
 
 DAY_HOURS = 24.0
 
@@ -279,75 +289,94 @@ def loss_table(visits: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def channel_table(leads: pd.DataFrame, orders: pd.DataFrame, scenario: Scenario
+def channel_table(leads: pd.DataFrame, revenue: pd.DataFrame, scenario: Scenario
                   ) -> pd.DataFrame:
     """End-to-end analytics per channel: leads, lead cost, won deals, revenue (first deals and
-    the clients' later orders), gross margin, cost per won deal, conversion, revenue per rouble of
-    lead cost, and return on spend: (gross margin − lead cost) ÷ lead cost."""
+    the clients' later orders, as recognised in the window), gross margin, cost per won deal,
+    conversion, revenue per rouble of lead cost, and return on spend: (gross margin − lead cost)
+    ÷ lead cost."""
     rows = []
+    margins = np.array([scenario.margin_for(seg) for seg in revenue["segment"]],
+                       dtype=np.float64)
     for channel in scenario.channels:
         c = leads[leads["channel"] == channel.name]
         won = c["t_won"].notna()
         cost = len(c) * channel.cost_per_lead
-        theirs = orders[orders["channel"] == channel.name]
-        repeat = float(theirs["amount"].sum())
-        revenue = float(c.loc[won, "amount"].sum()) + repeat
-        margin = (sum(a * scenario.margin_for(seg) for a, seg in
-                      zip(c.loc[won, "amount"], c.loc[won, "segment"], strict=True))
-                  + sum(a * scenario.margin_for(str(seg)) for a, seg in
-                        zip(theirs["amount"], theirs["segment"], strict=True)))
+        theirs = (revenue["channel"] == channel.name).to_numpy()
+        amounts = revenue["amount"].to_numpy(dtype=np.float64)[theirs]
+        repeat = float(amounts[(revenue["kind"] != "first").to_numpy()[theirs]].sum())
+        total = float(amounts.sum())
+        margin = float((amounts * margins[theirs]).sum())
         n_won = int(won.sum())
         rows.append({
             "channel": channel.name, "leads": len(c), "cost": cost, "won": n_won,
-            "revenue": revenue, "revenue_repeat": repeat, "gross_margin": float(margin),
+            "revenue": total, "revenue_repeat": repeat, "gross_margin": margin,
             "cost_per_won": cost / n_won if n_won else math.nan,
             "conversion": n_won / len(c) if len(c) else math.nan,
-            "revenue_per_cost": revenue / cost if cost else math.nan,
+            "revenue_per_cost": total / cost if cost else math.nan,
             "return_on_spend": (margin - cost) / cost if cost else math.nan,
         })
     return pd.DataFrame(rows)
 
 
-def monthly_revenue(leads: pd.DataFrame, orders: pd.DataFrame, scenario: Scenario
+def monthly_revenue(sold: pd.DataFrame, revenue: pd.DataFrame, scenario: Scenario
                     ) -> pd.DataFrame:
-    """Won deals, revenue from them and from the client base, by calendar month."""
-    won = leads[leads["t_won"].notna()]
-    first = won.groupby(month_labels(won["t_won"], scenario).to_numpy()).agg(
-        won=("amount", "size"), revenue_first=("amount", "sum"))
-    repeat = orders.groupby(month_labels(orders["time"], scenario).to_numpy()).agg(
-        orders=("amount", "size"), revenue_repeat=("amount", "sum"))
-    table = first.join(repeat, how="outer").fillna(0)
+    """By calendar month: deals won and bookings (contracted value, when won or ordered), and
+    revenue (when recognised: first deals and the client base's orders)."""
+    def by_month(table: pd.DataFrame) -> pd.DataFrame:
+        first = table["kind"] == "first"
+        return pd.DataFrame({"month": month_labels(table["time"], scenario).to_numpy(),
+                             "n_first": first.to_numpy().astype(int),
+                             "n_repeat": (~first).to_numpy().astype(int),
+                             "first": np.where(first, table["amount"], 0.0),
+                             "repeat": np.where(first, 0.0, table["amount"])}
+                            ).groupby("month").sum()
+
+    books, rev = by_month(sold), by_month(revenue)
+    table = pd.DataFrame({"won": books["n_first"], "bookings": books["first"] + books["repeat"]}
+                         ).join(pd.DataFrame({"revenue_first": rev["first"],
+                                              "orders": rev["n_repeat"],
+                                              "revenue_repeat": rev["repeat"]}), how="outer")
+    table = table.fillna(0)
     table["won"] = table["won"].astype(int)
     table["orders"] = table["orders"].astype(int)
     table["revenue"] = table["revenue_first"] + table["revenue_repeat"]
     table.index.name = "month"
-    return table.reset_index()[["month", "won", "revenue_first", "orders", "revenue_repeat",
-                                "revenue"]]
+    return table.reset_index()[["month", "won", "bookings", "revenue_first", "orders",
+                                "revenue_repeat", "revenue"]]
 
 
-def overall(leads: pd.DataFrame, orders: pd.DataFrame) -> dict[str, Any]:
+def overall(leads: pd.DataFrame, sold: pd.DataFrame, revenue: pd.DataFrame,
+            cash_at: pd.Series) -> dict[str, Any]:
     """Lead accounting and headline figures; generated = won + lost + in progress exactly.
 
-    ``revenue`` is everything invoiced: first deals of the counted leads plus repeat orders and
-    upsells placed in the window.
+    Leads are those that arrived in the window. ``bookings`` is the value of the sales booked
+    in the window (deals won, orders placed), ``revenue`` what was recognised in it (at
+    shipment by default: :func:`simulator.money.recognised`), ``backlog_end`` what was booked
+    but not yet recognised at the horizon. ``lead_to_deal_days_median`` is arrival → win;
+    ``lead_to_cash_days_median`` arrival → the money received for the first deal.
     """
     won = leads["t_won"].notna()
     lost = leads["t_lost"].notna() & ~won
     n = len(leads)
-    first = float(leads.loc[won, "amount"].sum())
-    repeat = float(orders["amount"].sum())
-    cycle = (leads["t_won"] - leads["t_arrive"])[won]
+    first = revenue["kind"] == "first"
+    to_deal = (leads["t_won"] - leads["t_arrive"])[won]
+    to_cash = (leads.index.to_series().map(cash_at) - leads["t_arrive"])[won].dropna()
+    first_booked = float(sold.loc[sold["kind"] == "first", "amount"].sum())
+    n_booked = int((sold["kind"] == "first").sum())
     return {
         "generated": n,
         "won": int(won.sum()),
         "lost": int(lost.sum()),
         "in_progress": int(n - won.sum() - lost.sum()),
-        "revenue": first + repeat,
-        "revenue_first": first,
-        "revenue_repeat": repeat,
-        "average_deal": first / int(won.sum()) if won.any() else math.nan,
+        "bookings": float(sold["amount"].sum()),
+        "revenue": float(revenue["amount"].sum()),
+        "revenue_first": float(revenue.loc[first, "amount"].sum()),
+        "revenue_repeat": float(revenue.loc[~first, "amount"].sum()),
+        "average_deal": first_booked / n_booked if n_booked else math.nan,
         "lead_to_deal": int(won.sum()) / n if n else math.nan,
-        "lead_to_cash_days_median": float(cycle.median()) if won.any() else math.nan,
+        "lead_to_deal_days_median": float(to_deal.median()) if won.any() else math.nan,
+        "lead_to_cash_days_median": float(to_cash.median()) if len(to_cash) else math.nan,
     }
 
 
@@ -534,6 +563,7 @@ class RunMetrics:
     ranking: pd.DataFrame
     warnings: pd.DataFrame
     window: tuple[float, float] = field(default=(0.0, 0.0))
+    attainment: Attainment | None = None  # against the scenario's plan, if it has one
 
     def money(self) -> dict[str, float]:
         """Totals of the P&L over the run: revenue, costs, profit."""
@@ -548,7 +578,9 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     pay = payroll(events, staff, scenario)
     leads = _lead_table(events)
     counted = leads[leads["t_arrive"] >= window[0]]
-    orders = events[(events["event"] == "order") & (events["time"] >= window[0])]
+    sold = in_window(booked(events), scenario)
+    revenue = in_window(recognised(events, scenario), scenario)
+    invoiced = invoices(events)
     # a stage's (and step's) flow counts the visits that entered it in the window, leads and
     # repeat orders alike, so that Little's law holds on its figures with a warm-up too
     all_visits = step_visits(events, scenario)
@@ -559,14 +591,14 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     # time averages (utilisation, queues) cover every lead present in the window
     roles, people = role_tables(all_visits, staff, scenario, window)
     return RunMetrics(
-        overall=overall(counted, orders),
+        overall=overall(counted, sold, revenue, first_cash(invoiced, scenario)),
         stages=stages,
         steps=step_table(visits, scenario),
         losses=loss_table(visits),
         roles=roles,
         people=people,
-        channels=channel_table(counted, orders, scenario),
-        monthly=monthly_revenue(counted, orders, scenario),
+        channels=channel_table(counted, revenue, scenario),
+        monthly=monthly_revenue(sold, revenue, scenario),
         cash=cash_table(events, scenario),
         clients=clients_table(events, scenario),
         activity=activity_table(events),
@@ -576,4 +608,5 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
         pnl=pnl(events, staff, scenario, pay),
         payroll=pay,
         window=window,
+        attainment=plan_attainment(events, scenario) if scenario.plan is not None else None,
     )

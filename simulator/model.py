@@ -400,6 +400,7 @@ class SalesModel:
         }
         self._handoffs = draw_handoffs(scenario, self.streams, len(self.leads))
         self._win_stage = win[0]
+        self._ship_stage = scenario.shipping_stage()
         self._motivated = {r.name: r for r in scenario.roles if r.behaviour is not None}
         self._month_starts = [m.start for m in months_of(scenario)]
         self._month_spans = [(m.start, m.end, m.label) for m in months_of(scenario)]
@@ -602,13 +603,19 @@ class SalesModel:
             handling = self._handling_plan(client.owner.role, kind)
             order.owners = {client.owner.role: client.owner}
             yield from self._step(order, handling)
+        names = [st.name for st in self.scenario.stages]
+        ship_stage = self._ship_stage
+        if ship_stage is not None and names[ship_stage] not in base.order_stages:
+            self._ship(case, client.channel, client.segment, amount, client.lead_id)
         for stage_name in base.order_stages:
-            si = [st.name for st in self.scenario.stages].index(stage_name)
+            si = names.index(stage_name)
             _, owner_rule, _, _ = self._stages[si]
             order.owners = {}
             order.owner_rule = owner_rule
             for plan in self._route[(client.segment, client.channel)][si]:
                 yield from self._step(order, plan)
+            if si == ship_stage:
+                self._ship(case, client.channel, client.segment, amount, client.lead_id)
         self._promote(client)
 
     @functools.cache  # noqa: B019 - one plan per (role, kind) for the model's lifetime
@@ -699,7 +706,7 @@ class SalesModel:
             stage_index=si, step_index=ki, stage=stage.name, name=step.name, role=step.role,
             client_delay=step.client_delay_days.mean > 0,
             conversion={seg: step.conversion_for(seg) for seg in self.scenario.segments},
-            reasons=reasons, reason_cum=cum, half_life_days=stage.cooling_half_life_days,
+            reasons=reasons, reason_cum=cum, half_life_days=stage.half_life_of(step),
             wins=(si, ki) == win, after_sale=(si, ki) > win, sla_days=step.sla_days,
             spec=step, draws=draws,
         )
@@ -729,6 +736,8 @@ class SalesModel:
         try:
             for si, plans in enumerate(self._route[(segment, channel)]):
                 if not plans:
+                    if si == self._ship_stage:  # nothing of ours to do: shipped at once
+                        self._ship(lead_id, channel, segment, amount)
                     continue
                 first_role = next((p.role for p in plans if p.role is not None), None)
                 if self._handoffs is not None and previous_role is not None \
@@ -763,8 +772,16 @@ class SalesModel:
                 finally:
                     if not persistent:
                         _release(owners)
+                if si == self._ship_stage:
+                    self._ship(lead_id, channel, segment, amount)
         finally:
             _release(kept)
+
+    def _ship(self, case: int, channel: str, segment: str, amount: float,
+              client_id: int = -1) -> None:
+        """The order is shipped: with ``revenue_recognition: shipment`` its revenue counts now."""
+        self.log.record(self.env.now, case, channel, segment, "", "", "ship", amount=amount,
+                        client_id=client_id)
 
     def _hand_off(self, lead_id: int, channel: str, segment: str, amount: float, si: int,
                   first: _StepPlan) -> Generator[simpy.Event, Any, bool]:

@@ -75,32 +75,87 @@ def month_labels(times: pd.Series, scenario: Scenario) -> pd.Series:
     return (start + pd.to_timedelta(times, unit="D")).dt.strftime("%Y-%m")
 
 
+# -- sales: booked when won, revenue when recognised -----------------------------------------------
+
+
+def booked(events: pd.DataFrame) -> pd.DataFrame:
+    """Every sale when it is booked: first deals (``win``) and repeat orders or upsells (``order``).
+
+    Returns:
+        Columns case (lead or order id), client (the lead that became the client), time (of the
+        booking), amount, channel, segment, kind ('first', 'repeat', 'upsell'), in time order.
+    """
+    wins = events[events["event"] == "win"]
+    orders = events[events["event"] == "order"]
+    table = pd.DataFrame({
+        "case": np.concatenate([wins["lead_id"].to_numpy(), orders["lead_id"].to_numpy()]),
+        "client": np.concatenate([wins["lead_id"].to_numpy(), orders["client_id"].to_numpy()]),
+        "time": np.concatenate([wins["time"].to_numpy(), orders["time"].to_numpy()]),
+        "amount": np.concatenate([wins["amount"].to_numpy(), orders["amount"].to_numpy()]),
+        "channel": np.concatenate([wins["channel"].astype(str).to_numpy(),
+                                   orders["channel"].astype(str).to_numpy()]),
+        "segment": np.concatenate([wins["segment"].astype(str).to_numpy(),
+                                   orders["segment"].astype(str).to_numpy()]),
+        "kind": ["first"] * len(wins) + orders["reason"].astype(str).tolist(),
+    })
+    return table.sort_values(["time", "case"], kind="stable").reset_index(drop=True)
+
+
+def recognised(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Every sale when it counts as revenue: the one definition of revenue (``docs/model.md``).
+
+    With ``revenue_recognition: shipment`` (the default) and a shipping stage, a sale is revenue
+    when its order ships (the ``ship`` event); a sale not shipped by the horizon is not revenue
+    yet. Otherwise it is revenue when it is booked.
+
+    Returns:
+        :func:`booked`'s columns with ``time`` the moment of recognition, plus ``booked_at``.
+    """
+    sold = booked(events)
+    sold["booked_at"] = sold["time"]
+    if not scenario.recognises_at_shipment():
+        return sold
+    shipped = events[events["event"] == "ship"]
+    at = pd.Series(shipped["time"].to_numpy(), index=shipped["lead_id"].to_numpy())
+    sold["time"] = sold["case"].map(at)
+    sold = sold[sold["time"].notna()]
+    return sold.sort_values(["time", "case"], kind="stable").reset_index(drop=True)
+
+
+def in_window(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The rows of a money table whose ``time`` is inside the measured window."""
+    return table[table["time"] >= scenario.warmup_days]
+
+
 # -- credit -------------------------------------------------------------------------------------
 
 
-def credited_wins(events: pd.DataFrame, role: str) -> pd.DataFrame:
-    """Each won deal and repeat order with the person of ``role`` credited for it.
+def credited_wins(events: pd.DataFrame, role: str, scenario: Scenario) -> pd.DataFrame:
+    """Each sale recognised as revenue, with the person of ``role`` credited for it.
 
     The credited person did the lead's last work of that role up to the win (in a conveyor, the
     closer who owned the deal; for hunters, the hunter who developed it), or, for a client's
     repeat order, handled it (the farmer). Deals no one of the role touched are credited to ''.
 
     Returns:
-        Columns lead_id, time (of the win), amount, segment, channel, staff_id.
+        Columns lead_id, time (when the sale is revenue: :func:`recognised`), amount, segment,
+        channel, staff_id.
     """
-    wins = events.loc[events["event"].isin(["win", "order"]),
-                      ["lead_id", "time", "amount", "segment", "channel"]]
-    wins = wins.assign(segment=wins["segment"].astype(str), channel=wins["channel"].astype(str))
+    sold = recognised(events, scenario)
+    wins = pd.DataFrame({"lead_id": sold["case"], "time": sold["time"],
+                         "booked_at": sold["booked_at"], "amount": sold["amount"],
+                         "segment": sold["segment"], "channel": sold["channel"]})
     work = events.loc[(events["event"] == "finish") & (events["role"] == role),
                       ["lead_id", "time", "staff_id"]]
-    work = work.merge(wins[["lead_id", "time"]], on="lead_id", suffixes=("", "_win"))
+    work = work.merge(wins[["lead_id", "booked_at"]].rename(columns={"booked_at": "time_win"}),
+                      on="lead_id")
     # a deal: the last work up to the win; a repeat order: the work on it (after it is placed)
     before = work[work["time"] <= work["time_win"]].groupby("lead_id")["staff_id"].last()
     after = work[work["time"] > work["time_win"]].groupby("lead_id")["staff_id"].first()
     credited = wins.set_index("lead_id")
     credited["staff_id"] = before.reindex(credited.index).fillna(
         after.reindex(credited.index)).fillna("").astype(str)
-    return credited.reset_index()
+    return credited.drop(columns="booked_at").reset_index()
 
 
 # -- pay ----------------------------------------------------------------------------------------
@@ -149,7 +204,7 @@ def _plan_fact_by_manager(events: pd.DataFrame, staff: pd.DataFrame, scenario: S
 def _role_pay(events: pd.DataFrame, members: pd.DataFrame, role: Role, scenario: Scenario,
               carried: PlanFact | None = None) -> list[dict[str, Any]]:
     scheme = role.pay or PayScheme()
-    credited = credited_wins(events, role.name) if role.pay else None
+    credited = credited_wins(events, role.name, scenario) if role.pay else None
     finishes = events[(events["event"] == "finish") & (events["role"] == role.name)]
     rows = []
     for month in months_of(scenario, measured=True):
@@ -255,7 +310,7 @@ def _kpi_counts(finishes: pd.DataFrame, month: Month, scheme: PayScheme
 
 PNL_COLUMNS = ("month", "revenue", "cost_of_goods", "gross_margin", "lead_costs",
                "payroll_fixed", "payroll_variable", "penalties", "profit")
-# revenue is invoiced (first deals and repeat orders); cash received is in cash.csv
+# revenue is recognised (``recognised``: at shipment by default); cash received is in cash.csv
 
 
 def late_penalties(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -284,8 +339,8 @@ def pnl(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
         pay: pd.DataFrame | None = None) -> pd.DataFrame:
     """The monthly profit and loss over the measured window (money by when it happens there)."""
     pay = payroll(events, staff, scenario) if pay is None else pay
+    wins = in_window(recognised(events, scenario), scenario)
     events = events[events["time"] >= scenario.warmup_days]
-    wins = events[events["event"].isin(["win", "order"])]
     margin = np.array([scenario.margin_for(str(s)) for s in wins["segment"]], dtype=np.float64)
     win_month = month_labels(wins["time"], scenario)
     arrivals = events[events["event"] == "arrive"]
@@ -335,7 +390,7 @@ def weekly_ranking(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     rows = []
     done = events[events["event"] == "finish"]
     for role in sorted(roles):
-        credited = credited_wins(events, role)
+        credited = credited_wins(events, role, scenario)
         credited = credited[credited["staff_id"] != ""]
         work = done[done["role"] == role]
         weeks = int(np.ceil(scenario.horizon_days / 7))

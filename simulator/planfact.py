@@ -10,9 +10,10 @@ this module only decides which sales count on which day and for whom (see ``docs
 * **Credit.** A won deal's revenue is credited to the person of the plan's role who did the lead's
   last staffed step of that role up to the win (the ``staff_id`` of the last ``start`` of that
   role), or to :data:`UNASSIGNED` if nobody of the role worked on the lead.
-* **Date.** The sale counts on the day of its ``win`` event in the company calendar; a win on a
-  non-working day counts towards the next working day (so a Saturday win on the 31st belongs to
-  the next month).
+* **Date.** The sale counts on the day it is revenue (:func:`simulator.money.recognised`: the
+  day its order ships, by default; the day it is won with ``revenue_recognition: win``) in the
+  company calendar; a sale on a non-working day counts towards the next working day (so a
+  Saturday shipment on the 31st belongs to the next month).
 * **Months** cover the working days of the company calendar inside the measured window
   ``[warmup_days, horizon_days)``. A month the run covers only in part gets the plan pro rata:
   ``plan × (its working days inside the run) / (all its working days)``, rounded half-up to the
@@ -20,8 +21,9 @@ this module only decides which sales count on which day and for whom (see ``docs
 * **Money** is exact: each deal is rounded to the kopeck (half-up) and summed as ``Decimal``.
 * **Cash** is the money received for the won deals (:func:`cash_received`); it equals the
   invoiced sales unless the log has ``paid`` events for them.
-* Only new business counts: ``win`` events. Repeat orders of existing clients (``order``
-  events) are not in the plan.
+* What counts is what the plan covers (``plan.covers``): ``new_business`` (the default), the
+  first deals of new clients; ``all_revenue``, their repeat orders and upsells too (credited to
+  :data:`UNASSIGNED`: the plan's managers did not sell them).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import pandas as pd
 
 from simulator.calendar import WorkCalendar
 from simulator.config import SalesPlan, Scenario
+from simulator.money import booked, recognised
 from simulator.plans import DEPARTMENT, Decomposition, Manager, PlanError, decompose
 
 __all__ = [
@@ -167,18 +170,25 @@ def _window_days(scenario: Scenario) -> range:
 # Who, when, how much
 
 
-def sales(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """One row per won deal, with the day, month and manager it is credited to.
+def sales(events: pd.DataFrame, scenario: Scenario, *, at: str = "plan") -> pd.DataFrame:
+    """One row per sale the plan covers, with the day, month and manager it is credited to.
 
     Args:
         events: The event log of one run (columns ``time``, ``lead_id``, ``event``, ``stage``,
             ``staff_id``, ``role``, ``amount``).
-        scenario: The scenario of the run; its plan names the managers' role.
+        scenario: The scenario of the run; its plan names the managers' role and what it covers.
+        at: ``"plan"``: the sales the plan covers (``plan.covers``: first deals, or repeat orders
+            too), when they count as revenue (:func:`simulator.money.recognised`: at shipment
+            by default) — the plan/fact "actual"; ``"win"``: first deals when they are won
+            (the bottom-up forecast's pipeline view).
 
     Returns:
-        Columns ``lead_id``, ``time`` (of the ``win``), ``amount`` (float), ``amount_exact``
-        (``Decimal``, to the kopeck), ``manager`` (staff id or ``"unassigned"``), ``day`` (credited
-        day index), ``date``, ``month`` (``YYYY-MM`` of the credited day), in order of ``time``.
+        Columns ``lead_id`` (the case), ``time`` (when it counts), ``booked_at`` (when it was
+        won or ordered), ``kind`` ('first', 'repeat', 'upsell'), ``amount`` (float),
+        ``amount_exact`` (``Decimal``, to the kopeck), ``manager`` (staff id or
+        ``"unassigned"``: repeat orders, or nobody of the role worked the lead), ``day``
+        (credited day index), ``date``, ``month`` (``YYYY-MM`` of the credited day), in order
+        of ``time``.
 
     Raises:
         PlanError: If the scenario has no plan.
@@ -189,11 +199,18 @@ def sales(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     kind = event_text(ordered["event"])
     owner = owner_so_far(ordered, kind, plan.role)
     is_win = kind == "win"
+    managers = pd.Series(owner[is_win], index=ordered["lead_id"].to_numpy()[is_win])
+    sold = booked(events) if at == "win" else recognised(events, scenario)
+    if at == "win" or plan.covers == "new_business":
+        sold = sold[sold["kind"] == "first"]
+    booked_at = sold["time"] if at == "win" else sold["booked_at"]
     won = pd.DataFrame({
-        "lead_id": ordered["lead_id"].to_numpy()[is_win].astype(np.int64),
-        "time": ordered["time"].to_numpy(dtype=np.float64)[is_win],
-        "amount": ordered["amount"].to_numpy(dtype=np.float64)[is_win],
-        "manager": owner[is_win],
+        "lead_id": sold["case"].to_numpy().astype(np.int64),
+        "time": sold["time"].to_numpy(dtype=np.float64),
+        "booked_at": booked_at.to_numpy(dtype=np.float64),
+        "kind": sold["kind"].to_numpy(dtype=object),
+        "amount": sold["amount"].to_numpy(dtype=np.float64),
+        "manager": sold["case"].map(managers).fillna(UNASSIGNED).to_numpy(dtype=object),
     }).sort_values(["time", "lead_id"], kind="stable").reset_index(drop=True)
     start = scenario.calendar.start_date
     days = [credit_day(calendar, t) for t in won["time"]]
@@ -202,7 +219,8 @@ def sales(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     won["day"] = pd.Series(days, dtype=np.int64)
     won["date"] = pd.Series(dates, dtype=object)
     won["month"] = pd.Series([f"{d:%Y-%m}" for d in dates], dtype=object)
-    return won[["lead_id", "time", "amount", "amount_exact", "manager", "day", "date", "month"]]
+    return won[["lead_id", "time", "booked_at", "kind", "amount", "amount_exact", "manager",
+                "day", "date", "month"]]
 
 
 def cash_received(events: pd.DataFrame, scenario: Scenario,
@@ -229,12 +247,16 @@ def cash_received(events: pd.DataFrame, scenario: Scenario,
     paid = events[kind == "paid"]
     paid = paid[paid["lead_id"].isin(sold["lead_id"])]
     owner = dict(zip(sold["lead_id"], sold["manager"], strict=True))
-    paid_later = scenario.payment is not None and scenario.payment.first_deals
-    unpaid = sold[~sold["lead_id"].isin(paid["lead_id"])]
-    rows = [] if paid_later else [
-        (int(lead), float(t), amount, str(who), int(day)) for lead, t, amount, who, day in zip(
-            unpaid["lead_id"], unpaid["time"], unpaid["amount_exact"], unpaid["manager"],
-            unpaid["day"], strict=True)]
+    payment = scenario.payment
+    # paid on the spot, when booked: without a payment block everything; with one, first deals
+    # whose pipeline's own money step was the payment (``first_deals: false``)
+    spot = sold[~sold["lead_id"].isin(paid["lead_id"])]
+    if payment is not None:
+        spot = spot[(spot["kind"] == "first") & (not payment.first_deals)]
+    rows = [
+        (int(lead), float(t), amount, str(who), credit_day(calendar, t))
+        for lead, t, amount, who in zip(spot["lead_id"], spot["booked_at"], spot["amount_exact"],
+                                        spot["manager"], strict=True)]
     rows += [(int(lead), float(t), _kopecks(amount), str(owner[int(lead)]), credit_day(calendar, t))
              for lead, t, amount in zip(paid["lead_id"], paid["time"], paid["amount"],
                                         strict=True)]
@@ -397,6 +419,57 @@ def manager_plans(scenario: Scenario, month: PlanMonth,
     for row in _decompose_month(scenario, month, managers).rows:
         totals[row.who] = totals.get(row.who, Decimal("0.00")) + row.plan
     return totals
+
+
+# ------------------------------------------------------------------------------------------------
+# Plan attainment: the one definition
+
+
+@dataclass(frozen=True)
+class Attainment:
+    """The department's plan and what it sold against it over the measured window.
+
+    Attributes:
+        plan: The plan over the window: each month's plan, pro rata to its working days inside
+            the window (as ``plan_fact_monthly``'s department rows have it), to the kopeck.
+        actual: The sales the plan covers, credited to those months (as plan/fact's ``actual``).
+        month_equivalents: The window in months of plan (Σ working days inside ÷ working days
+            of the month): ``plan`` is a flat monthly plan times this.
+    """
+
+    plan: Decimal
+    actual: Decimal
+    month_equivalents: float
+
+    @property
+    def ratio(self) -> float:
+        """actual ÷ plan (NaN without a plan to date)."""
+        return float(self.actual / self.plan) if self.plan > 0 else math.nan
+
+
+def plan_attainment(events: pd.DataFrame, scenario: Scenario,
+                    plan: SalesPlan | None = None) -> Attainment:
+    """Plan attainment of a run: the one function every command uses (summary, report,
+    plan/fact, pay, compare, sweep, what-if, optimise).
+
+    Args:
+        events: The event log of one run.
+        scenario: Its scenario.
+        plan: The plan to measure against (default: the scenario's own).
+
+    Raises:
+        PlanError: If there is no plan.
+    """
+    if plan is not None:
+        scenario = scenario.model_copy(update={"plan": plan})
+    months = plan_months(scenario)
+    sold = sales(events, scenario)
+    days = {d for m in months for d in m.day_indices}
+    counted = sold[sold["day"].isin(days)]
+    return Attainment(plan=sum((m.plan for m in months), Decimal("0.00")),
+                      actual=sum(counted["amount_exact"], Decimal("0.00")),
+                      month_equivalents=sum(len(m.day_indices) / m.all_working_days
+                                            for m in months))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -94,8 +94,11 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
         "leads": _numbers({f: [r.overall[f] for r in runs] for f in lead_fields}),
     }
     doc.update(_numbers({f: [r.overall[f] for r in runs]
-                         for f in ("revenue", "revenue_first", "revenue_repeat", "average_deal",
-                                   "lead_to_deal", "lead_to_cash_days_median")}))
+                         for f in ("bookings", "revenue", "revenue_first", "revenue_repeat",
+                                   "average_deal", "lead_to_deal", "lead_to_deal_days_median",
+                                   "lead_to_cash_days_median")}))
+    doc["revenue_recognition"] = ("shipment" if scenario.organised().recognises_at_shipment()
+                                  else "win")
     money = [r.money() for r in runs]
     doc.update(_numbers({f: [m[f] for m in money]
                          for f in ("profit", "gross_margin", "lead_costs", "payroll",
@@ -105,6 +108,12 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
         "receivables_end": [float(r.cash["receivables"].iloc[-1]) for r in runs],
         "overdue_end": [float(r.cash["overdue"].iloc[-1]) for r in runs],
     }))
+    if scenario.plan is not None:
+        done = [r.attainment for r in runs if r.attainment is not None]
+        doc["plan"] = {"covers": scenario.plan.covers, **_numbers({
+            "plan": [float(a.plan) for a in done],
+            "actual": [float(a.actual) for a in done],
+            "attainment": [a.ratio for a in done]})}
     doc["clients"] = _numbers({
         "won": [int(r.clients["clients"].sum()) for r in runs],
         "active_at_end": [int(r.clients["active_at_end"].sum()) for r in runs],

@@ -29,9 +29,9 @@ import pandas as pd
 from simulator.config import Scenario
 from simulator.events import CATEGORICAL, COLUMNS, EVENT_KINDS
 from simulator.metrics import stage_visits
+from simulator.money import booked, recognised
 
 __all__ = [
-    "REVENUE_EVENTS",
     "Periods",
     "coverage",
     "day_periods",
@@ -282,7 +282,6 @@ def utilisation_by_role(by_person: pd.DataFrame) -> pd.DataFrame:
 # -- money over time -------------------------------------------------------------------------
 
 
-REVENUE_EVENTS = ("win", "order")  # first deals, and the clients' repeat orders and upsells
 
 
 def revenue_by_day(events: pd.DataFrame, scenario: Scenario,
@@ -290,8 +289,9 @@ def revenue_by_day(events: pd.DataFrame, scenario: Scenario,
     """Revenue per day (first deals and repeat orders), cumulative over the run and over each
     calendar month.
 
-    Revenue counts on the day of the ``win`` (a first deal) or of the ``order`` (a repeat
-    order or upsell of a client), as in ``summary.json``'s ``revenue``.
+    ``won`` counts deals on the day they are won; revenue counts on the day it is recognised
+    (:func:`simulator.money.recognised`: at shipment by default), as in ``summary.json``'s
+    ``revenue``; ``orders`` counts repeat orders on that day too.
 
     Args:
         events: The event log (one replication).
@@ -307,14 +307,18 @@ def revenue_by_day(events: pd.DataFrame, scenario: Scenario,
     periods = periods or day_periods(scenario)
     n = len(periods)
     table = pd.DataFrame({"period": np.arange(n), "date": list(periods.starts)})
-    for kind, count, money in (("win", "won", "revenue_first"),
-                               ("order", "orders", "revenue_repeat")):
-        rows = events[events["event"] == kind]
+    sold, revenue = booked(events), recognised(events, scenario)
+    for table_of, first, count, money in ((sold, True, "won", None),
+                                          (revenue, True, None, "revenue_first"),
+                                          (revenue, False, "orders", "revenue_repeat")):
+        rows = table_of[(table_of["kind"] == "first") == first]
         index = periods.index_of(rows["time"].to_numpy(dtype=np.float64))
         keep = (index >= 0) & (index < n)
-        table[count] = np.bincount(index[keep], minlength=n)[:n].astype(np.int64)
-        table[money] = np.bincount(index[keep], minlength=n,
-                                   weights=rows["amount"].to_numpy(dtype=np.float64)[keep])[:n]
+        if count is not None:
+            table[count] = np.bincount(index[keep], minlength=n)[:n].astype(np.int64)
+        if money is not None:
+            table[money] = np.bincount(index[keep], minlength=n, weights=rows["amount"].to_numpy(
+                dtype=np.float64)[keep])[:n]
     table["revenue"] = table["revenue_first"] + table["revenue_repeat"]
     table["cum_won"] = table["won"].cumsum()
     table["cum_revenue"] = table["revenue"].cumsum()

@@ -249,8 +249,10 @@ def test_record_money_is_the_engines_pnl() -> None:
     assert len(r[rec.SERIES_FIELD]) == 60 and sum(r[rec.SERIES_FIELD]) == r["won"]
     assert set(rec.metric_names(s)) <= set(r)
     assert r["bottleneck_kind"] in ("capacity", "conversion")
+    # against a flat plan: the new business recognised in the window ÷ the plan over it
     assert rec.with_plan(r, 1e6)[rec.PLAN_ATTAINMENT] == pytest.approx(
-        r["revenue_per_month"] / 1e6)
+        r[rec.PLAN_ACTUAL] / (1e6 * r[rec.PLAN_MONTHS]))
+    assert r[rec.PLAN_ACTUAL] == pytest.approx(r["revenue"], abs=0.01 * r["won"] + 1e-9)
     assert rec.PLAN_ATTAINMENT not in rec.with_plan(r, None)  # tiny has no plan of its own
 
 
@@ -261,9 +263,12 @@ def test_warmup_counts_money_over_the_same_window() -> None:
     planned = Scenario.from_data({**s.model_dump(mode="json", by_alias=True),
                                   "plan": {"monthly_revenue": 1e6, "role": "closer"}})
     whole = rec.run_record(planned, 7, 0)
-    assert whole["plan"] == pytest.approx(1e6 * (27 / 31 + 28 / 28 + 5 / 31))  # Jan 5 + 60 d
+    # Mon 5 Jan + 60 days, pro rata to working days: 20 of January's 22, February's 20, and
+    # 4 of March's 22 (2-5 March)
+    assert whole["plan"] == pytest.approx(1e6 * (20 / 22 + 1 + 4 / 22), abs=0.01)
+    assert whole[rec.PLAN_MONTHS] == pytest.approx(20 / 22 + 1 + 4 / 22)
     assert rec.with_plan(whole, None)[rec.PLAN_ATTAINMENT] == pytest.approx(
-        whole["revenue"] / whole["plan"])
+        whole[rec.PLAN_ACTUAL] / whole["plan"])
     cut = rec.run_record(with_settings(planned, warmup_days=20), 7, 0)
     assert cut["payroll"] == pytest.approx(whole["payroll"] * 40 / 60, rel=0.05)
     assert cut["plan"] == pytest.approx(whole["plan"] * 40 / 60, rel=0.05)

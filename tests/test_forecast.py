@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from simulator.cli import app
 from simulator.events import frame_from_columns
 from simulator.forecast import Forecaster, accuracy_by_day
-from simulator.planfact import DEPARTMENT, UNASSIGNED, plan_fact
+from simulator.planfact import DEPARTMENT, UNASSIGNED, sales
 from simulator.runner import simulate
 from tests.conftest import scenario_from_yaml
 
@@ -188,12 +188,13 @@ def test_forecast_adds_up_and_ends_at_the_fact(year) -> None:  # type: ignore[no
     assert table.loc[DEPARTMENT, "plan"] == 11_000_000
     assert UNASSIGNED in table.index  # leads still with the hunters have no closer yet
     assert forecast.by_step["deals"].sum() == forecast.deals_in_progress
-    # after May's last working day (Fri 29 May), the forecast is May's plan/fact actual
+    # after May's last working day (Fri 29 May), the forecast is May's deals won (the
+    # forecast is of bookings: deals won in the month, credited to their working day)
     closed = forecaster.at(dt.date(2026, 5, 31))
-    monthly = plan_fact(result.events, scenario, result.staff)["plan_fact_monthly"]
-    actual = monthly[(monthly["month"] == "2026-05") & (monthly["manager"] == DEPARTMENT)]
+    won = sales(result.events, scenario, at="win")
     assert closed.days_left == 0
-    assert closed.total == pytest.approx(float(actual["actual"].iloc[0]), abs=1.0)
+    assert closed.total == pytest.approx(won.loc[won["month"] == "2026-05", "amount"].sum(),
+                                         abs=1.0)
 
 
 def test_the_gap_sentence_names_the_activity(year) -> None:  # type: ignore[no-untyped-def]

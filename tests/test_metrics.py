@@ -82,10 +82,10 @@ def metrics():  # type: ignore[no-untyped-def]
 
 def test_overall_accounting(metrics) -> None:  # type: ignore[no-untyped-def]
     assert metrics.overall == {
-        "generated": 3, "won": 1, "lost": 1, "in_progress": 1, "revenue": 1000.0,
-        "revenue_first": 1000.0, "revenue_repeat": 0.0,
+        "generated": 3, "won": 1, "lost": 1, "in_progress": 1, "bookings": 1000.0,
+        "revenue": 1000.0, "revenue_first": 1000.0, "revenue_repeat": 0.0,
         "average_deal": 1000.0, "lead_to_deal": pytest.approx(1 / 3),
-        "lead_to_cash_days_median": 3.0,
+        "lead_to_deal_days_median": 3.0, "lead_to_cash_days_median": 3.0,
     }
 
 
@@ -138,7 +138,7 @@ def test_channel_and_monthly_tables(metrics) -> None:  # type: ignore[no-untyped
         "revenue_per_cost": pytest.approx(1000 / 150),
         "return_on_spend": pytest.approx((1000 - 150) / 150)}
     assert metrics.monthly.to_dict("records") == [
-        {"month": "2026-01", "won": 1, "revenue_first": 1000.0, "orders": 0,
+        {"month": "2026-01", "won": 1, "bookings": 1000.0, "revenue_first": 1000.0, "orders": 0,
          "revenue_repeat": 0.0, "revenue": 1000.0}]
 
 

@@ -78,8 +78,9 @@ NEXT = {
     "start": {"finish"},
     "finish": {"client_wait", "convert", "lose"},
     "client_wait": {"convert", "lose"},
-    "convert": {"enqueue", "client_wait", "convert", "lose", "win"},
-    "win": {"enqueue", "client_wait", "convert"},
+    "convert": {"enqueue", "client_wait", "convert", "lose", "win", "ship"},
+    "win": {"enqueue", "client_wait", "convert", "ship"},
+    "ship": {"enqueue", "client_wait", "convert"},  # the after-sale stages after shipping
     "lose": set(),
 }
 
@@ -102,6 +103,7 @@ def test_every_lead_follows_the_life_cycle(baseline_run: pd.DataFrame) -> None:
             assert after in NEXT[before], (before, after, kinds)
         assert kinds.count("win") <= 1 and kinds.count("lose") <= 1
         assert not ("win" in kinds and "lose" in kinds)
+        assert kinds.count("ship") <= 1 and ("ship" not in kinds or "win" in kinds)
 
 
 def test_staff_work_only_inside_their_calendar(baseline: Scenario,
@@ -134,11 +136,16 @@ def test_leads_are_accounted_for_exactly(baseline: Scenario, baseline_run: pd.Da
     assert (leads["won"], leads["lost"]) == (won, lost)
     assert leads["generated"] == leads["won"] + leads["lost"] + leads["in_progress"]
     assert leads["in_progress"] > 0  # a 150-day horizon cuts some leads mid-way
-    first = baseline_run.loc[baseline_run["event"] == "win", "amount"].sum()
-    repeat = baseline_run.loc[baseline_run["event"] == "order", "amount"].sum()
+    # revenue is recognised at shipment: the ship events, first deals and repeat orders apart
+    shipped = baseline_run[baseline_run["event"] == "ship"]
+    first = shipped.loc[shipped["client_id"] < 0, "amount"].sum()
+    repeat = shipped.loc[shipped["client_id"] >= 0, "amount"].sum()
     assert (leads["revenue_first"], leads["revenue_repeat"]) == (pytest.approx(first),
                                                                  pytest.approx(repeat))
     assert leads["revenue"] == pytest.approx(first + repeat)
+    booked = baseline_run.loc[baseline_run["event"].isin(["win", "order"]), "amount"].sum()
+    assert leads["bookings"] == pytest.approx(booked)
+    assert leads["revenue"] < leads["bookings"]  # what is not shipped by the horizon
     stages = metrics.stages
     assert (stages["entered"] == stages["converted"] + stages["lost"]
             + stages["in_progress"]).all()

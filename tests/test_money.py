@@ -81,7 +81,7 @@ def test_months_of_the_run() -> None:
 
 
 def test_each_deal_is_credited_to_the_closer_who_worked_it_last() -> None:
-    credited = credited_wins(_events(), "closer")
+    credited = credited_wins(_events(), "closer", SCENARIO)
     assert credited["staff_id"].tolist() == [w[1] for w in WINS]
 
 

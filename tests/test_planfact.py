@@ -258,7 +258,9 @@ def test_baseline_plan_fact_matches_the_event_log(baseline_run) -> None:  # type
     monthly = tables["plan_fact_monthly"]
     dept = monthly[monthly["manager"] == DEPARTMENT]
     # an independent oracle for "the next working day": numpy's business-day calendar
-    wins = result.events[result.events["event"] == "win"]
+    # the plan covers new business, recognised when the first order ships
+    ev = result.events
+    wins = ev[(ev["event"] == "ship") & (ev["client_id"] < 0)]
     start = np.datetime64(scenario.calendar.start_date)
     days = start + np.floor(wins["time"].to_numpy()).astype("timedelta64[D]")
     credited = np.busday_offset(days, 0, roll="forward", weekmask="1111100",
@@ -279,7 +281,8 @@ def test_baseline_plan_fact_matches_the_event_log(baseline_run) -> None:  # type
 def test_credit_agrees_with_payroll_credit(baseline_run) -> None:  # type: ignore[no-untyped-def]
     money = pytest.importorskip("simulator.money")
     scenario, result = baseline_run
-    theirs = money.credited_wins(result.events, "closer").set_index("lead_id")["staff_id"]
+    theirs = money.credited_wins(result.events, "closer", scenario).set_index(
+        "lead_id")["staff_id"]
     ours = sales(result.events, scenario).set_index("lead_id")["manager"]
     assert (ours == theirs.reindex(ours.index).replace("", UNASSIGNED)).all()
 

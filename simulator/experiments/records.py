@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.config import Scenario
+from simulator.config import SalesPlan, Scenario
 from simulator.metrics import RunMetrics
-from simulator.money import months_of
+from simulator.planfact import plan_attainment
 from simulator.runner import simulate
 
 MONTH_DAYS = 30.4375  # 365.25 / 12: "a month" in every per-month figure
@@ -34,6 +34,9 @@ TEXT_FIELDS = ("bottleneck_stage", "bottleneck_role", "bottleneck_kind", "bottle
 SERIES_FIELD = "won_per_day"
 PLAN_ATTAINMENT = "plan_attainment"
 PLAN_FIELD = "plan"  # the scenario's own plan over the window (when it has one)
+PLAN_ACTUAL = "plan_actual"  # the sales that plan covers, credited to the window
+PLAN_MONTHS = "plan_months"  # the window in months of plan, for a flat --plan a month
+UNIT_PLAN = 1_000_000.0  # the flat plan measured against when the scenario has none
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,6 @@ def profit_breakdown(scenario: Scenario, metrics: RunMetrics) -> ProfitBreakdown
         lead_cost=total("lead_costs"),
         payroll=total("payroll_fixed") + total("payroll_variable"),
         penalties=total("penalties"))
-
-
-def plan_over_window(scenario: Scenario) -> float | None:
-    """The scenario's own revenue plan over the measured window (None without a plan);
-    a month the window covers in part counts pro rata, as in the engine's pay plans."""
-    plan = scenario.plan
-    if plan is None:
-        return None
-    return float(sum(plan.for_month(m.label) * m.covered / m.days_in_month
-                     for m in months_of(scenario, measured=True)))
 
 
 def window_days(scenario: Scenario) -> float:
@@ -141,9 +134,15 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     record["bottleneck_kind"] = str(b["kind"])
     record["bottleneck_verdict"] = str(b["verdict"])
     record[SERIES_FIELD] = daily_wins(events, scenario.horizon_days)
-    plan = plan_over_window(scenario)
-    if plan:
-        record[PLAN_FIELD] = plan
+    att = metrics.attainment
+    if att is None:  # against a flat plan, for --plan: covers new business
+        att = plan_attainment(events, scenario, SalesPlan.model_construct(
+            monthly_revenue=UNIT_PLAN, by_month=None, role="", policy="none",
+            covers="new_business"))
+    else:
+        record[PLAN_FIELD] = float(att.plan)
+    record[PLAN_ACTUAL] = float(att.actual)
+    record[PLAN_MONTHS] = att.month_equivalents
     return record
 
 
@@ -169,15 +168,22 @@ def metric_names(scenario: Scenario) -> list[str]:
 def with_plan(record: Record, plan_per_month: float | None) -> Record:
     """The record with ``plan_attainment``: revenue ÷ the plan over the same window.
 
-    The plan is ``plan_per_month`` (``--plan``) when given, else the scenario's own ``plan``
-    (month by month, pro rata to the window); without either, the record is returned as is.
+    One definition (:func:`simulator.planfact.plan_attainment`): the sales the plan covers,
+    credited to the window's plan months, ÷ the plan over the window. The plan is
+    ``plan_per_month`` (``--plan``, flat, pro rata to the window's working days) when given,
+    else the scenario's own ``plan``; without either, the record is returned as is.
     """
     if plan_per_month is not None:
-        return {**record, PLAN_ATTAINMENT: record["revenue_per_month"] / plan_per_month}
+        plan = plan_per_month * float(record[PLAN_MONTHS])
+        return {**record, PLAN_ATTAINMENT: _ratio(record[PLAN_ACTUAL], plan)}
     own = record.get(PLAN_FIELD)
     if own:
-        return {**record, PLAN_ATTAINMENT: record["revenue"] / float(own)}
+        return {**record, PLAN_ATTAINMENT: _ratio(record[PLAN_ACTUAL], float(own))}
     return record
+
+
+def _ratio(actual: float, plan: float) -> float:
+    return float(actual) / plan if plan > 0 else math.nan
 
 
 def _float(value: Any) -> float:
