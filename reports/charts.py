@@ -931,7 +931,7 @@ def _short_value(style: NumberStyle, value: float, kind: str, signed: bool = Fal
     (two significant digits of the half-width), so that a chart and a table agree.
     """
     if not np.isfinite(value):
-        return "–"
+        return "—"
     digits = None
     if half is not None and np.isfinite(half):
         factor = 100.0 if kind == "share" else 1.0

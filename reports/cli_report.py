@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from simulator.cli_errors import OneLineErrors, fail
+from simulator.cli_errors import LocaleOption, OneLineErrors, fail
 
 __all__ = ["register"]
 
@@ -39,6 +39,7 @@ RunDir = Annotated[Path, typer.Argument(metavar="RUN_DIR", show_default=False,
 def report(
     run_dir: RunDir,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")] = False,
+    locale: LocaleOption = None,
 ) -> None:
     """Write report.html (one self-contained file) and report.md with chart PNGs for a run."""
     from reports.run_report import build_report
@@ -47,7 +48,8 @@ def report(
     started = time.perf_counter()
     try:
         with _progress(f"Building the report of {run_dir}"):
-            paths = build_report(run_dir, force=force)
+            paths = build_report(run_dir, force=force,
+                                 locale=None if locale is None else locale.value)
     except ReportError as exc:
         fail(str(exc))
     elapsed = time.perf_counter() - started

@@ -44,7 +44,10 @@ from reports.layout import (
     write_report_files,
 )
 from reports.rundata import ReportError, finite
+from simulator.config import Scenario, ScenarioError
+from simulator.labels import Labels
 from simulator.metrics import HIGH_UTILIZATION
+from simulator.numbers import DEFAULT_LOCALE
 from simulator.output import OutputError
 
 __all__ = ["COMPARE_JSON", "SCHEMA", "Comparison", "assemble_comparison", "build_compare_report",
@@ -240,15 +243,29 @@ def _stage_order(folder: Path, doc: dict[str, Any]) -> list[str]:
     return names
 
 
+def _base_scenario(comparison: Comparison) -> Scenario | None:
+    """The base scenario as run (``variant-<base>.yaml``), for its labels and locale."""
+    from simulator.experiments.variants import slug
+    from simulator.loader import load_scenario
+
+    path = comparison.folder / f"variant-{slug(str(comparison.base['name']))}.yaml"
+    try:
+        return load_scenario(path) if path.is_file() else None
+    except ScenarioError:
+        return None  # names instead of labels; the comparison itself is intact
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 
-def build_compare_report(compare_dir: Path, *, force: bool = False) -> list[Path]:
+def build_compare_report(compare_dir: Path, *, force: bool = False,
+                         locale: str | None = None) -> list[Path]:
     """Write ``report.html``, ``report.md`` and ``report_charts/*.png`` into a comparison folder.
 
     Args:
         compare_dir: The folder ``salesim compare`` wrote (with ``compare.json``).
         force: Replace an existing report; without it an existing report is an error.
+        locale: ``en`` or ``ru`` for the numbers (default: the base scenario's ``locale``).
 
     Returns:
         The files written: the HTML, the Markdown, then the PNGs.
@@ -262,7 +279,7 @@ def build_compare_report(compare_dir: Path, *, force: bool = False) -> list[Path
     existing = None if force else existing_output(compare_dir)
     if existing is not None:
         raise ReportError(f"{existing}: already exists; add --force to replace the report")
-    assembled = assemble_comparison(comparison)
+    assembled = assemble_comparison(comparison, locale)
     html = render_html(assembled.report, HTML_TEMPLATE).encode("utf-8")
     markdown = render_markdown(assembled.report, MD_TEMPLATE).encode("utf-8")
     try:
@@ -280,6 +297,7 @@ class _Context:
     style: NumberStyle
     palette: Palette
     pngs: dict[str, bytes]
+    labels: Labels
 
     def figure(self, name: str, title: str, caption: str,
                draw: Callable[[], MplFigure]) -> Figure:
@@ -293,12 +311,18 @@ class _Context:
         return key in self.comparison.metrics
 
 
-def assemble_comparison(comparison: Comparison) -> Assembled:
-    """The comparison report, with its charts rendered (pure apart from matplotlib)."""
+def assemble_comparison(comparison: Comparison, locale: str | None = None) -> Assembled:
+    """The comparison report, with its charts rendered (pure apart from matplotlib).
+
+    ``locale`` (``en`` or ``ru``) decides how numbers are written; default: the base
+    scenario's ``locale`` when the folder holds it, else ``en``.
+    """
     doc = comparison.doc
-    style = number_style(str(doc["currency"]))
+    base_scenario = _base_scenario(comparison)
+    locale = locale or (base_scenario.locale if base_scenario is not None else DEFAULT_LOCALE)
+    style = number_style(str(doc["currency"]), locale)
     palette = Palette.for_names(list(comparison.stages), list(comparison.roles))
-    ctx = _Context(comparison, style, palette, {})
+    ctx = _Context(comparison, style, palette, {}, Labels(base_scenario, locale))
     sections = (_summary(ctx), _side_by_side(ctx), _differences(ctx), _method(ctx))
     base = comparison.base
     names = [str(v["name"]) for v in comparison.alternatives]
@@ -308,8 +332,8 @@ def assemble_comparison(comparison: Comparison) -> Assembled:
         ("base", str(base["name"])),
         ("compared with", ", ".join(names)),
         ("replications", f"{style.integer(comparison.replications)} per variant, paired"),
-        ("seed", str(doc.get("seed", "–"))),
-        ("horizon", (f"{style.number(horizon)} days" if horizon is not None else "–")
+        ("seed", str(doc.get("seed", "—"))),
+        ("horizon", (f"{style.number(horizon)} days" if horizon is not None else "—")
          + (f", first {style.number(warmup)} warm-up" if warmup else "")),
         ("currency", str(doc["currency"]).upper()),
     )
@@ -400,12 +424,12 @@ def _per(metric: dict[str, Any]) -> str:
     return " a month" if str(metric.get("unit", "")).endswith("/month") else ""
 
 
-def _describe_bottleneck(b: dict[str, Any]) -> str:
+def _describe_bottleneck(b: dict[str, Any], labels: Labels) -> str:
     kind = b.get("kind")
     if kind == "capacity":
-        return f"{b.get('stage')} ({b.get('role')})"
+        return f"{labels.stage(b.get('stage'))} ({labels.role(b.get('role'))})"
     if kind == "conversion":
-        return f"no capacity bottleneck (biggest leak: {b.get('stage')})"
+        return f"no team holds it back (biggest leak: {labels.stage(b.get('stage'))})"
     return "no bottleneck"
 
 
@@ -413,34 +437,34 @@ def _bottleneck_key(b: dict[str, Any]) -> tuple[Any, Any, Any]:
     return (b.get("stage"), b.get("role"), b.get("kind"))
 
 
-def _bottleneck_move(base: dict[str, Any], variant: dict[str, Any]) -> str:
+def _bottleneck_move(base: dict[str, Any], variant: dict[str, Any], labels: Labels) -> str:
     """How the bottleneck changes against the base, in words a client reads."""
     if _bottleneck_key(base) == _bottleneck_key(variant):
         if base.get("kind") == "capacity":
-            return f"the bottleneck stays at {_describe_bottleneck(base)}"
-        return f"still {_describe_bottleneck(base)}"
+            return f"the bottleneck stays at {_describe_bottleneck(base, labels)}"
+        return f"still {_describe_bottleneck(base, labels)}"
     if base.get("kind") == "capacity" and variant.get("kind") == "capacity":
-        return (f"the bottleneck moves from {_describe_bottleneck(base)} to "
-                f"{_describe_bottleneck(variant)}")
+        return (f"the bottleneck moves from {_describe_bottleneck(base, labels)} to "
+                f"{_describe_bottleneck(variant, labels)}")
     if base.get("kind") == "capacity":
-        tail = (f"; the biggest leak is {variant.get('stage')}"
+        tail = (f"; the biggest leak is {labels.stage(variant.get('stage'))}"
                 if variant.get("kind") == "conversion" else "")
-        return (f"the bottleneck at {_describe_bottleneck(base)} is gone: no stage queues for "
-                f"staff any more{tail}")
+        return (f"the bottleneck at {_describe_bottleneck(base, labels)} is gone: no stage "
+                f"queues for staff any more{tail}")
     if variant.get("kind") == "capacity":
-        return f"a bottleneck appears at {_describe_bottleneck(variant)}"
-    return (f"the bottleneck moves from {_describe_bottleneck(base)} to "
-            f"{_describe_bottleneck(variant)}")
+        return f"a bottleneck appears at {_describe_bottleneck(variant, labels)}"
+    return (f"the bottleneck moves from {_describe_bottleneck(base, labels)} to "
+            f"{_describe_bottleneck(variant, labels)}")
 
 
-def _bottleneck_shift(base: dict[str, Any], variant: dict[str, Any]) -> str:
+def _bottleneck_shift(base: dict[str, Any], variant: dict[str, Any], labels: Labels) -> str:
     """:func:`_bottleneck_move` in a few words, for a table cell."""
     if _bottleneck_key(base) == _bottleneck_key(variant):
         return "unchanged"
     if base.get("kind") == "capacity" and variant.get("kind") != "capacity":
-        return f"removed from {base.get('stage')}: nothing queues"
+        return f"removed from {labels.stage(base.get('stage'))}: nothing queues"
     if base.get("kind") == "capacity":
-        return f"moved from {_describe_bottleneck(base)}"
+        return f"moved from {_describe_bottleneck(base, labels)}"
     return "new" if variant.get("kind") == "capacity" else "changed"
 
 
@@ -457,9 +481,9 @@ def _summary(ctx: _Context) -> Section:
              f"{_count(len(comparison.alternatives), 'alternative')}, each "
              f"{_count(r, 'time')}"
              + (f" over {style.number(horizon)} days" if horizon is not None else "")
-             + ", on exactly the same leads, deal sizes and chances (common random numbers), "
-               "so that a difference comes from the change itself. A figure ± a margin is the "
-               "mean with its 95% confidence interval.")
+             + ", on exactly the same leads, deal sizes and chances, so that a difference "
+               "comes from the change itself. A figure ± a margin is an average with its "
+               "margin of error; how it is computed is in the appendix.")
     blocks: list[Any] = [Paragraph(intro), Paragraph(_bottom_line(ctx), "summary")]
     blocks.append(Paragraph(_base_sentence(ctx), "variant"))
     for v in comparison.alternatives:
@@ -524,7 +548,7 @@ def _base_sentence(ctx: _Context) -> str:
         parts.append(f"{_label(metric, key)} {text}{_per(metric)}")
     b = base["bottleneck"]
     agreement = finite(b.get("agreement"))
-    where = f"bottleneck: {_describe_bottleneck(b)}"
+    where = f"bottleneck: {_describe_bottleneck(b, ctx.labels)}"
     if agreement is not None and agreement < 1:
         where += f" in {style.pct(agreement)} of the replications"
     return f"{base['name']} (the base, the department as it is): " + ", ".join(parts) + \
@@ -557,7 +581,7 @@ def _variant_sentence(ctx: _Context, v: dict[str, Any]) -> str:
     shifts = _utilisation_shifts(ctx, v)
     parts.extend(shifts)
     head = str(v["name"]) + (f" ({_description(v)})" if _description(v) else "")
-    move = _bottleneck_move(base["bottleneck"], v["bottleneck"])
+    move = _bottleneck_move(base["bottleneck"], v["bottleneck"], ctx.labels)
     return f"{head}: " + "; ".join(parts) + f"; {move}."
 
 
@@ -616,17 +640,17 @@ def _cards(ctx: _Context) -> DeltaGrid:
             label = _label(metric, key)
             items.append(Delta(label=label[:1].upper() + label[1:] + _per(metric),
                                value=value,
-                               ci=f"± {half} (95% CI)" if half and not _identical(diff) else "",
+                               ci=f"± {half}" if half and not _identical(diff) else "",
                                tone=tone, lean=_lean(diff, better), note=note))
         rows.append(DeltaRow(str(v["name"]), str(v.get("description") or ""), tuple(items)))
     return DeltaGrid(
         columns=tuple(_label(ctx.metric(k), k)[:1].upper() + _label(ctx.metric(k), k)[1:]
                       + _per(ctx.metric(k)) for k in keys),
         rows=tuple(rows),
-        note=f"Change against {ctx.comparison.base['name']}, paired by replication. Better or "
-             f"worse (green or red): for the business, and the 95% CI excludes 0; no clear "
-             f"change (grey): the CI includes 0, and the colour of the figure shows which way "
-             f"it leans.")
+        note=f"Change against {ctx.comparison.base['name']}. Green or red: clearly better or "
+             f"worse for the business, beyond the margin of error; grey: no clear change (the "
+             f"change is within the margin of error), and the colour of the figure shows which "
+             f"way it leans.")
 
 
 def _bottleneck_table(ctx: _Context) -> Table:
@@ -635,8 +659,9 @@ def _bottleneck_table(ctx: _Context) -> Table:
     for i, v in enumerate(ctx.comparison.variants):
         b = v["bottleneck"]
         agreement = finite(b.get("agreement"))
-        move = "(the base)" if i == 0 else _bottleneck_shift(base["bottleneck"], b)
-        rows.append((str(v["name"]), _describe_bottleneck(b), style.pct(agreement), move))
+        move = "(the base)" if i == 0 else _bottleneck_shift(base["bottleneck"], b, ctx.labels)
+        rows.append((str(v["name"]), _describe_bottleneck(b, ctx.labels), style.pct(agreement),
+                     move))
         tones.append("strong" if i == 0 else "")
     return Table(
         columns=(Column("variant", "left"), Column("bottleneck", "left"),
@@ -668,10 +693,10 @@ def _side_by_side(ctx: _Context) -> Section:
         estimates = _frame(rows)
         blocks.append(ctx.figure(
             "key_figures", "Key figures per variant",
-            f"The mean of {_count(comparison.replications, 'replication')} per variant (the "
-            f"base in grey); whiskers: 95% confidence interval of the mean. Each variant's own "
-            f"interval is wide when replications differ a lot; the paired differences below "
-            f"are what tells the variants apart.",
+            f"The average of {_count(comparison.replications, 'simulated run')} per variant "
+            f"(the base in grey); whiskers: the margin of error. A variant's own margin is wide "
+            f"when runs differ a lot; the changes below, run against run, are what tells the "
+            f"variants apart.",
             lambda: charts.variant_metrics_chart(estimates, style)))
     keys = [k for k in CHANGE_FIGURES if ctx.has(k)][:MAX_CHANGE_PANELS]
     if keys:
@@ -688,11 +713,11 @@ def _side_by_side(ctx: _Context) -> Section:
                              "significant": _significant(diff)})
         differences = _frame(rows)
         blocks.append(ctx.figure(
-            "differences", "Change against the base, with 95% confidence intervals",
-            f"Each variant minus {comparison.base['name']}, replication by replication (the same "
-            f"leads and chances), averaged: the diamond is the mean difference, the bar its 95% "
-            f"confidence interval. An interval that crosses the 0 line means no clear change. "
-            f"Conversion and plan attainment change in percentage points (pp).",
+            "differences", "Change against the base, with the margin of error",
+            f"Each variant minus {comparison.base['name']}, run against run on the same leads "
+            f"and chances: the diamond is the average change, the bar its margin of error. A "
+            f"bar that crosses the 0 line means no clear change. Conversion and plan "
+            f"attainment change in percentage points (pp).",
             lambda: charts.difference_chart(differences, style)))
     rows = []
     for role in comparison.roles:
@@ -779,7 +804,7 @@ def _differences(ctx: _Context) -> Section:
             rows.append(tuple(row))
             tones.append(direction if direction in ("good", "bad") else "")
         columns = [Column("figure", "left"), Column("base"), Column("variant"),
-                   Column("difference ± paired 95% CI")]
+                   Column("difference ± margin")]
         if unpaired:
             columns.append(Column("± unpaired"))
         if shares:
@@ -787,20 +812,15 @@ def _differences(ctx: _Context) -> Section:
         columns.append(Column("verdict", "left"))
         blocks.append(Table(columns=tuple(columns), rows=tuple(rows), tones=tuple(tones),
                             caption=f"{v['name']} (variant) against {base['name']} (base)"))
-    intro = ("Every figure of the comparison: the means of the base and of the variant (rounded "
-             "to their precision; their intervals are in the chart of key figures), and the "
-             "difference variant − base "
-             "computed replication by replication on the same random numbers, with its paired "
-             "95% CI. "
-             + ("'± unpaired' is the half-width of the interval the same runs would give "
-                "without pairing, as if they were independent (Welch), for contrast: pairing "
-                "removes the noise both variants share, so the paired interval is usually much "
-                "narrower. " if unpaired else "")
-             + ("'Higher in' is the share of replications in which the variant's figure is the "
-                "higher one. " if shares else "")
+    intro = ("Every figure of the comparison: the base, the variant, and the difference "
+             "variant − base with its margin of error. "
+             + ("'± unpaired' is the margin the same runs would give without pairing them, for "
+                "contrast. " if unpaired else "")
+             + ("'Higher in' is the share of runs in which the variant's figure is the higher "
+                "one. " if shares else "")
              + "Green rows: clearly better for the business; red rows: clearly worse; pp: "
-               "percentage points.")
-    return Section("differences", "All paired differences", tuple(blocks), intro=intro)
+               "percentage points. How the margins are computed: see the appendix.")
+    return Section("differences", "All differences", tuple(blocks), intro=intro)
 
 
 def _verdict_word(diff: Any, direction: str) -> str:
@@ -810,13 +830,13 @@ def _verdict_word(diff: Any, direction: str) -> str:
         return "no change"
     if _significant(diff) and _mean(diff):
         return "changed"  # a figure that is neither better nor worse when higher (utilisation)
-    return "no clear change" if diff is not None else "–"
+    return "no clear change" if diff is not None else "—"
 
 
 def _plus_minus(style: NumberStyle, diff: Any, half: float | None, fmt: str) -> str:
     """``± 767 000 ₽``: a half-width rounded as the paired difference beside it."""
     if half is None:
-        return "–"
+        return "—"
     mean = _mean(diff)
     _value, text = style.estimate_parts(mean if mean is not None else 0.0, half, fmt)
     return f"± {text}"
@@ -832,19 +852,28 @@ def _method(ctx: _Context) -> Section:
     info = comparison.experiment
     blocks: list[Any] = [
         Paragraph(f"Replications: every variant was simulated {_count(r, 'time')} (replications "
-                  f"0 to {r - 1} of seed {doc.get('seed', '–')}). Common random numbers: "
+                  f"0 to {r - 1} of seed {doc.get('seed', '—')}). Common random numbers: "
                   f"replication r of every variant sees the same leads, deal sizes, work "
                   f"efforts and decisions, so the variants are compared pair by pair and the "
                   f"difference of a pair is the effect of the change alone."),
         Paragraph("What a 95% confidence interval means: if the whole experiment were repeated "
                   "many times with new random numbers, 95 of 100 intervals computed this way "
                   "would contain the true long-run value; a difference whose interval excludes "
-                  "0 is called clear (significant)."),
+                  "0 is called clear (significant). The margin of error (±) shown throughout "
+                  "the report is the half-width of that interval."),
+        Paragraph("The differences are paired: variant − base is computed replication by "
+                  "replication on the same random numbers, and its 95% CI (Student's t over "
+                  "the replications) is the paired interval. The means of the base and of the "
+                  "variant are rounded to their own precision; their own, wider, intervals are "
+                  "in the chart of key figures. '± unpaired', where shown, is the half-width "
+                  "of the interval the same runs would give if they were independent (Welch's "
+                  "interval): pairing removes the noise both variants share, so the paired "
+                  "interval is usually much narrower."),
     ]
     rows: list[tuple[str, str]] = [
         ("base", str(doc["base"])),
         ("replications", f"{style.integer(r)} per variant"),
-        ("seed", str(doc.get("seed", "–"))),
+        ("seed", str(doc.get("seed", "—"))),
         ("pairing", str(doc.get("pairing") or "common random numbers")),
         ("horizon", f"{style.number(finite(doc.get('horizon_days')))} days"),
         ("warm-up cut", f"{style.number(finite(doc.get('warmup_days')) or 0.0)} days"),
@@ -853,6 +882,12 @@ def _method(ctx: _Context) -> Section:
     warm = doc.get("warmup")
     if isinstance(warm, dict):
         reliable = "" if warm.get("reliable", True) else " (the series had not settled)"
+        blocks.append(Paragraph(
+            "Warm-up detection (MSER-5, White 1997): deals won per day, averaged over the "
+            "base's replications, are cut into batches of five days; the warm-up is the cut, "
+            "within the first half of the run, that minimises the marginal standard error of "
+            "what remains. A minimum at the edge of that half means the series had not "
+            "settled."))
         rows.append(("warm-up detected", f"{warm.get('method', 'MSER-5')}: "
                      f"{style.number(finite(warm.get('detected_days')))} days{reliable}; "
                      f"{style.number(finite(warm.get('applied_days')) or 0.0)} days applied"))
@@ -891,13 +926,13 @@ def _method(ctx: _Context) -> Section:
     for v in comparison.alternatives:
         if v.get("verdict"):
             blocks.append(Paragraph(f"As salesim compare states it: {v['verdict']}", "note"))
-    return Section("method", "Method", tuple(blocks))
+    return Section("method", "Appendix: method notes", tuple(blocks))
 
 
 def _plain(style: NumberStyle, value: Any) -> str:
     """A scenario field's value: numbers in the report's style (``0,96``), text as it is."""
     if isinstance(value, bool) or value is None:
-        return "–" if value is None else str(value).lower()
+        return "—" if value is None else str(value).lower()
     if isinstance(value, int | float) and math.isfinite(value):
         for digits in range(7):
             if abs(value - round(value, digits)) < 1e-9:

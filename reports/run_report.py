@@ -39,9 +39,11 @@ from reports.layout import (
     write_report_files,
 )
 from reports.rundata import ReportError, RunFolder, finite, load_run
-from simulator.metrics import HIGH_UTILIZATION, step_visits
+from simulator.labels import Labels
+from simulator.metrics import HIGH_UTILIZATION, MIN_WAIT_WORK_HOURS, step_visits
 from simulator.output import OutputError
 from simulator.plans import DEPARTMENT
+from simulator.summary import t_critical
 from simulator.timeseries import (
     Periods,
     day_periods,
@@ -51,6 +53,7 @@ from simulator.timeseries import (
     week_periods,
     wip_by_stage,
 )
+from simulator.verdict import bottleneck_text
 
 __all__ = ["CHARTS_DIR", "HTML_NAME", "MD_NAME", "Assembled", "assemble", "build_report"]
 
@@ -65,12 +68,14 @@ LAST_FLAG_MIN_PEOPLE = 3  # in a pair somebody is always last; that says little
 # -- entry point ---------------------------------------------------------------------------------
 
 
-def build_report(run_dir: Path, *, force: bool = False) -> list[Path]:
+def build_report(run_dir: Path, *, force: bool = False, locale: str | None = None
+                 ) -> list[Path]:
     """Write ``report.html``, ``report.md`` and ``report_charts/*.png`` into a run folder.
 
     Args:
         run_dir: The folder ``salesim run`` wrote.
         force: Replace an existing report; without it an existing report is an error.
+        locale: ``en`` or ``ru`` for the numbers (default: the scenario's ``locale``).
 
     Returns:
         The files written: the HTML, the Markdown, then the PNGs.
@@ -83,7 +88,7 @@ def build_report(run_dir: Path, *, force: bool = False) -> list[Path]:
     if run_dir.is_dir():
         _refuse_existing(run_dir, force)  # before any work is done
     run = load_run(run_dir)
-    assembled = assemble(run)
+    assembled = assemble(run, locale)
     html = render_html(assembled.report).encode("utf-8")
     markdown = render_markdown(assembled.report).encode("utf-8")
     try:
@@ -105,6 +110,7 @@ def _refuse_existing(run_dir: Path, force: bool) -> None:
 class _Context:
     run: RunFolder
     style: NumberStyle
+    labels: Labels
     palette: Palette
     pngs: dict[str, bytes]
     one_replication_note: str
@@ -114,19 +120,23 @@ class _Context:
         return charts.figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
 
 
-def assemble(run: RunFolder) -> Assembled:
-    """The report of a run, with its charts rendered (pure apart from matplotlib)."""
+def assemble(run: RunFolder, locale: str | None = None) -> Assembled:
+    """The report of a run, with its charts rendered (pure apart from matplotlib).
+
+    ``locale`` (``en`` or ``ru``) decides how numbers are written; default: the scenario's.
+    """
     scenario = run.scenario
-    style = number_style(run.currency)
+    locale = locale or scenario.locale
+    style = number_style(run.currency, locale)
     palette = Palette.for_names([s.name for s in scenario.stages], [r.name for r in scenario.roles])
     note = (f" From the event log of the first of {run.replications} replications."
             if run.replications > 1 else "")
-    ctx = _Context(run, style, palette, {}, note)
+    ctx = _Context(run, style, Labels(scenario, locale), palette, {}, note)
     visits = step_visits(run.events, scenario)
     builders = (
         _headline, _bottleneck, _funnel, lambda c: _time(c, visits),
         lambda c: _utilisation(c, visits), _plan_fact, _cash, _revenue, _channels, _losses,
-        _staff, _sla, _scenario,
+        _staff, _sla, _scenario, _method,
     )
     sections = tuple(s for build in builders if (s := build(ctx)) is not None)
     summary = run.summary
@@ -188,7 +198,7 @@ def _headline(ctx: _Context) -> Section:
                               digits=1 if fmt in ("pct", "days") else 0).strip()
         target = finite(plan.get(key)) if key in plan else None
         progress = value / target if value is not None and target else None
-        return Kpi(label=label, value=text, ci=f"95% CI {ci}" if ci else "",
+        return Kpi(label=label, value=text, ci=f"margin of error {ci}" if ci else "",
                    plan=f"plan {_format(style, target, fmt)}" if target is not None else "",
                    progress=progress, good_when_higher=higher, note=note,
                    progress_text=f"{style.pct(progress, 1)} of plan"
@@ -222,8 +232,8 @@ def _headline(ctx: _Context) -> Section:
     text = (f"Over {_date(w0)} – {_date(w1)}: leads that arrived in this window, their deals "
             f"and their revenue.")
     if ctx.run.replications > 1:
-        text += (f" Means of {ctx.run.replications} replications; ± is the half-width of the "
-                 f"95% confidence interval.")
+        text += (f" Each figure is the average of {ctx.run.replications} simulated runs; ± is "
+                 f"its margin of error (see the appendix).")
     if plan:
         text += " Against the plan where one exists."
     return Section("headline", "Headline figures",
@@ -246,39 +256,18 @@ def _format(style: NumberStyle, value: float | None, fmt: str) -> str:
 def _bottleneck(ctx: _Context) -> Section:
     b = ctx.run.summary.get("bottleneck") or {}
     style = ctx.style
-    ev = b.get("evidence") or {}
-    kind = b.get("kind")
-    if kind == "capacity":
-        trend = finite(ev.get("queue_trend_per_30d")) or 0.0
-        tail = (f", and the queue grows by {style.number(trend, 1)} leads a month" if trend > 1
-                else "")
-        sentence = (f"The bottleneck is {b.get('stage')}: {b.get('role')} staff are busy "
-                    f"{style.pct(finite(ev.get('utilization')))} of their working time and "
-                    f"leads wait {style.days(finite(ev.get('wait_days_mean')))} for them on "
-                    f"average{tail}.")
-    elif kind == "conversion":
-        conversion = finite(ev.get("conversion"))
-        sentence = (f"No capacity bottleneck: the department is limited by lead flow and "
-                    f"conversion, and the biggest leak is {b.get('stage')}, which loses "
-                    f"{style.pct(1 - conversion if conversion is not None else None)} of the "
-                    f"leads it decides.")
-    else:
-        sentence = str(b.get("verdict", "No verdict."))
-    blocks: list[Any] = [Paragraph(sentence, "verdict")]
-    detail = str(b.get("verdict", ""))
     agreement = finite(b.get("agreement"))
-    if detail and detail != sentence:
-        blocks.append(Paragraph(f"The engine's evidence: {detail}", "note"))
-    if agreement is not None and detail == sentence:
-        blocks.append(Paragraph(f"{style.pct(agreement)} of the replications reached this "
-                                f"verdict.", "note"))
+    runs = ctx.run.replications
+    votes = (round(agreement * runs), runs) if agreement is not None and runs > 1 else None
+    sentence = bottleneck_text(b, ctx.run.scenario, ctx.labels.locale, agreement=votes)
+    blocks: list[Any] = [Paragraph(sentence, "verdict")]
     if len(ctx.run.stages) and len(ctx.run.roles):
         blocks.append(ctx.figure(
             "bottleneck", "Evidence for the verdict",
-            "Left: mean wait for staff per stage (share of decided leads lost, when the "
-            "verdict is about conversion). Right: utilisation per role; the dashed line is the "
-            f"{style.pct(HIGH_UTILIZATION)} at which the engine calls a role overloaded. The "
-            "verdict's stage and role are outlined in red.",
+            "Left: how long a lead waits for staff at each stage (or, when no team holds the "
+            "department back, the share of leads each stage loses). Right: how busy each team "
+            f"is; past the dashed line at {style.pct(HIGH_UTILIZATION)} a team is overloaded. "
+            "The bottleneck is outlined in red.",
             lambda: charts.bottleneck_chart(ctx.run.stages, ctx.run.roles, b, ctx.palette,
                                             style, HIGH_UTILIZATION)))
     return Section("bottleneck", "The bottleneck", tuple(blocks))
@@ -300,20 +289,20 @@ def _funnel(ctx: _Context) -> Section:
     rows: list[tuple[str, ...]] = []
     tones: list[str] = []
     for _, st in stages.iterrows():
-        rows.append(_funnel_row(style, st, str(st["stage"]), "", True))
+        rows.append(_funnel_row(style, st, ctx.labels.stage(st["stage"]), "", True))
         tones.append("strong")
         for _, sp in steps[steps["stage"].astype(str) == str(st["stage"])].iterrows():
             role = sp.get("role")
-            rows.append(_funnel_row(style, sp, "   " + str(sp["step"]),
-                                    "" if pd.isna(role) else str(role), False))
+            rows.append(_funnel_row(style, sp, "   " + ctx.labels.step(sp["step"], st["stage"]),
+                                    "" if pd.isna(role) else ctx.labels.role(role), False))
             tones.append("")
     table = Table(
-        columns=(Column("stage / step", "left"), Column("role", "left"), Column("entered"),
+        columns=(Column("stage / step", "left"), Column("team", "left"), Column("entered"),
                  Column("moved on"), Column("lost"), Column("of them cooled"),
                  Column("in progress"), Column("conversion"), Column("mean wait")),
         rows=tuple(rows), tones=tuple(tones),
-        note="Cooled: lost because the lead waited for staff too long. Mean wait: days from "
-             "joining the queue to the start of work.")
+        note="Cooled: lost because the lead waited too long for someone to pick it up. Mean "
+             "wait: days from joining the queue to the start of work.")
     return Section("funnel", "Funnel by stage and step", (figure, table))
 
 
@@ -373,7 +362,7 @@ def _time(ctx: _Context, visits: pd.DataFrame) -> Section:
         Table(columns=(Column("stage", "left"), Column("leads"), Column("waiting for staff"),
                        Column("being worked on"), Column("with the client"),
                        Column("cycle time")),
-              rows=tuple((str(r["stage"]), style.integer(finite(r["leads"])),
+              rows=tuple((ctx.labels.stage(r["stage"]), style.integer(finite(r["leads"])),
                           style.days(finite(r["queue_days"])),
                           style.days(finite(r["work_days"])),
                           style.days(finite(r["client_days"])),
@@ -399,8 +388,8 @@ def _utilisation(ctx: _Context, visits: pd.DataFrame) -> Section | None:
     roles = _in_order(run.roles, "role", [r.name for r in run.scenario.roles])
     blocks: list[Any] = [ctx.figure(
         "utilisation_roles", "Utilisation per role",
-        "Busy working hours ÷ available working hours of the role's calendar over the measured "
-        "window. Above about 85% leads start to queue.",
+        "The share of its working time each team spends working on leads. Above about "
+        f"{style.pct(HIGH_UTILIZATION)} leads start to queue.",
         lambda: charts.role_utilisation_chart(roles, ctx.palette, style, HIGH_UTILIZATION))]
     people = _people(run)
     if len(people):
@@ -570,11 +559,12 @@ def _channels(ctx: _Context) -> Section | None:
     for _, r in run.channels.iterrows():
         cost = finite(r["cost"]) or 0.0
         ratio = finite(r.get("revenue_per_cost"))
-        rows.append((str(r["channel"]), style.integer(finite(r["leads"])), style.money(cost),
+        rows.append((ctx.labels.channel(r["channel"]), style.integer(finite(r["leads"])),
+                     style.money(cost),
                      style.integer(finite(r.get("won"))), style.money(finite(r["revenue"])),
                      style.money(finite(r.get("cost_per_won"))),
                      style.pct(finite(r.get("conversion")), 1),
-                     f"×{style.number(ratio, 1)}" if ratio is not None and cost > 0 else "–"))
+                     f"×{style.number(ratio, 1)}" if ratio is not None and cost > 0 else "—"))
     return Section("channels", "Return on spend per channel", (
         ctx.figure("channels", "Return on lead spend per channel",
                    "Revenue of the deals each channel's leads became, per unit of money spent "
@@ -604,7 +594,8 @@ def _losses(ctx: _Context) -> Section | None:
                    lambda: charts.loss_reasons_chart(losses, order, ctx.palette, style)),
         Table(columns=(Column("stage", "left"), Column("step", "left"), Column("reason", "left"),
                        Column("lost"), Column("share of all losses")),
-              rows=tuple((str(r["stage"]), str(r["step"]), str(r["reason"]),
+              rows=tuple((ctx.labels.stage(r["stage"]), ctx.labels.step(r["step"], r["stage"]),
+                          ctx.labels.reason(r["reason"]),
                           style.integer(finite(r["lost"])),
                           style.pct((finite(r["lost"]) or 0) / total if total else None, 1))
                          for _, r in worst.iterrows()),
@@ -654,8 +645,8 @@ def _staff(ctx: _Context) -> Section | None:
         ).sort_values(["revenue", "steps"] if money else ["mean_rank"],
                       ascending=[False, False] if money else [True], kind="stable")
         for i, (staff_id, t) in enumerate(totals.iterrows()):
-            rows.append((str(staff_id), role, style.integer(i + 1),
-                         style.money(t["revenue"]) if money else "–",
+            rows.append((str(staff_id), ctx.labels.role(role), style.integer(i + 1),
+                         style.money(t["revenue"]) if money else "—",
                          style.integer(t["steps"]), style.number(t["mean_rank"], 1),
                          style.integer(t["first"]), style.integer(t["last"]),
                          style.integer(t["weeks"])))
@@ -709,7 +700,8 @@ def _sla(ctx: _Context) -> Section | None:
         total += breaches
         share = finite(r["_share"])
         role = r.get("role")
-        rows.append((key[0], key[1], "" if pd.isna(role) else str(role),
+        rows.append((ctx.labels.stage(key[0]), ctx.labels.step(key[1], key[0]),
+                     "" if pd.isna(role) else ctx.labels.role(role),
                      style.number(limits[key], 1 if limits[key] % 1 else 0),
                      style.integer(finite(r["entered"])), style.integer(breaches),
                      style.pct(share, 1)))
@@ -726,7 +718,8 @@ def _sla(ctx: _Context) -> Section | None:
         blocks.append(Table(
             columns=(Column("person", "left"), Column("stage", "left"), Column("step", "left"),
                      Column("breaches"), Column("longest, days")),
-            rows=tuple((str(r["staff_id"]), str(r["stage"]), str(r["step"]),
+            rows=tuple((str(r["staff_id"]), ctx.labels.stage(r["stage"]),
+                        ctx.labels.step(r["step"], r["stage"]),
                         style.integer(finite(r["breaches"])),
                         style.number(finite(r.get("worst_days")), 1))
                        for _, r in top.iterrows()),
@@ -734,7 +727,7 @@ def _sla(ctx: _Context) -> Section | None:
             note="Longest: the longest queue wait of a breaching lead at that step."))
     return Section("sla", "SLA breaches (red warnings)", (
         Paragraph(text, "warning" if total else ""),
-        Table(columns=(Column("stage", "left"), Column("step", "left"), Column("role", "left"),
+        Table(columns=(Column("stage", "left"), Column("step", "left"), Column("team", "left"),
                        Column("SLA, days"), Column("leads"), Column("breaches"),
                        Column("share")),
               rows=tuple(rows), tones=tuple(tones),
@@ -753,19 +746,82 @@ def _scenario(ctx: _Context) -> Section:
     elapsed = finite(info.get("elapsed_seconds"))
     rows = (
         ("scenario", str(summary.get("scenario", scenario.name))),
-        ("scenario file", str(info.get("scenario_file", "–"))),
+        ("scenario file", str(info.get("scenario_file", "—"))),
         ("seed", str(summary.get("seed", scenario.seed))),
         ("replications", style.integer(run.replications)),
         ("horizon", f"{style.number(scenario.horizon_days)} days from "
                     f"{_date(scenario.calendar.start_date)}"),
         ("warm-up", f"{style.number(scenario.warmup_days)} days"),
-        ("salesim version", str(info.get("salesim_version", "–"))),
-        ("simulated in", f"{style.number(elapsed, 1)} s" if elapsed is not None else "–"),
-        ("finished at", str(info.get("finished_at", "–"))),
-        ("Python", str(info.get("python", "–"))),
+        ("salesim version", str(info.get("salesim_version", "—"))),
+        ("simulated in", f"{style.number(elapsed, 1)} s" if elapsed is not None else "—"),
+        ("finished at", str(info.get("finished_at", "—"))),
+        ("Python", str(info.get("python", "—"))),
     )
     return Section("scenario", "The scenario as run", (
         Table(columns=(Column("", "left"), Column("", "left")), rows=rows),
         Details("scenario.yaml (every field, defaults filled in)", run.scenario_text, "yaml"),
     ))
 
+
+
+# -- 11. appendix: method notes -----------------------------------------------------------------
+
+
+def _method(ctx: _Context) -> Section:
+    """How the figures were made and what they mean: for the reader who asks, not the summary."""
+    run, style = ctx.run, ctx.style
+    r = run.replications
+    blocks: list[Any] = []
+    if r > 1:
+        blocks.append(Paragraph(
+            f"Replications: the scenario was simulated {style.integer(r)} times with independent "
+            f"random numbers (replications 0 to {r - 1} of the seed). Every figure is the mean "
+            f"over the replications, and ± is the half-width of its 95% confidence interval, "
+            f"from Student's t distribution with {r - 1} degrees of freedom (t = "
+            f"{style.number(_t(r), 3)}): were the whole experiment repeated many times, 95 of "
+            f"100 intervals computed this way would hold the long-run value. The charts drawn "
+            f"from the event log (time split, work in progress, utilisation per person, "
+            f"revenue over time, ranking) show the first replication."))
+    else:
+        blocks.append(Paragraph(
+            "One replication: every figure comes from one simulated run, so it carries the luck "
+            "of that run. Run with --replications 10 (or more) for margins of error (95% "
+            "confidence intervals)."))
+    blocks.append(Paragraph(
+        f"How the bottleneck is named: for every stage, the working hours leads spent queued "
+        f"for its main team. The stage with the most is the bottleneck when its leads wait at "
+        f"least {style.number(MIN_WAIT_WORK_HOURS)} working hours on average or its team is "
+        f"busy at least {style.pct(HIGH_UTILIZATION)} of its working time. Otherwise no team "
+        f"holds the department back, and the verdict names the stage that loses the largest "
+        f"share of the leads it decides. With replications, the verdict most replications "
+        f"reached is shown with the means of the replications that reached it."))
+    scenario = run.scenario
+    window = (f"The measured window starts after a warm-up of "
+              f"{style.number(scenario.warmup_days)} days: lead figures count the leads that "
+              f"arrived after it." if scenario.warmup_days else
+              "The measured window is the whole run: lead figures count every lead that "
+              "arrived in it.")
+    blocks.append(Paragraph(window))
+    definitions = (
+        ("conversion", "leads that moved on ÷ leads decided (moved on or lost) at the stage or "
+                       "step; leads still undecided at the end of the run do not count against "
+                       "it"),
+        ("cooled", "lost because the lead waited too long for someone to pick it up (the "
+                   "stage's cooling half-life)"),
+        ("busy (utilisation)", "busy working hours ÷ available working hours of the team's "
+                               "calendar, over the measured window"),
+        ("mean wait", "calendar days from joining a team's queue to the start of work; "
+                      "working hours count only the team's working time"),
+        ("work in progress", "the time-average number of leads in a stage"),
+        ("SLA breach (red warning)", "a step whose staff part, queue and work, took longer "
+                                     "than its SLA"),
+        ("lead to cash", "days from a lead's arrival to the payment of its first deal"),
+    )
+    blocks.append(Table(columns=(Column("term", "left"), Column("meaning", "left")),
+                        rows=definitions, caption="Definitions"))
+    return Section("method", "Appendix: method notes", tuple(blocks))
+
+
+def _t(replications: int) -> float:
+    """Student's t(0.975, R − 1), as the summary's intervals use it."""
+    return t_critical(replications - 1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -17,12 +16,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from reports.cli_report import register as register_report_commands
-from simulator.cli_errors import OneLineErrors, fail
+from simulator.cli_errors import LocaleOption, OneLineErrors, chosen_locale, fail
 from simulator.cli_experiments import register as register_experiment_commands
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
 from simulator.forecast import plan_tables
+from simulator.labels import Labels
 from simulator.loader import load_scenario
+from simulator.numbers import NumberFormat, number_format
 from simulator.output import (
     OutputError,
     check_target,
@@ -36,6 +37,7 @@ from simulator.output import (
 )
 from simulator.runner import replicate
 from simulator.summary import aggregate_table, summary
+from simulator.verdict import bottleneck_text
 
 DEFAULT_SCENARIO = Path("scenarios/b2b_baseline.yaml")
 _REPO_DEFAULT = Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
@@ -101,6 +103,7 @@ def run(
                                         "folder.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html and "
                                          "report.md into the output folder.")] = False,
+    locale: LocaleOption = None,
 ) -> None:
     """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
     scenario_path = scenario_path or _default_scenario()
@@ -147,14 +150,15 @@ def run(
         write_folder(target, files, force)
     except OutputError as exc:
         fail(str(exc))
-    _print_run(scenario, doc, replications)
+    language = chosen_locale(locale, scenario.locale)
+    _print_run(scenario, doc, replications, language)
     out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s. "
               f"Results written to [bold]{target}/[/bold]")
     if report:
         from reports import ReportError, build_report
 
         try:
-            paths = build_report(target, force=force)
+            paths = build_report(target, force=force, locale=language)
         except ReportError as exc:
             fail(str(exc))
         out.print(f"Report: [bold]{paths[0]}[/bold]")
@@ -195,70 +199,70 @@ def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
 # -- printing -------------------------------------------------------------------------------------
 
 
-def _money(value: float | None, currency: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.0f} {currency}".replace(",", " ")
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.0%}"
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
-
-
 def _ci(item: dict[str, Any], key: str, fmt: Any) -> str:
+    """``value ± half-width`` of the 95% CI when the run had replications."""
     text: str = fmt(item.get(key))
     ci = item.get(f"{key}_ci95")
-    if ci and ci[0] is not None:
+    if ci and ci[0] is not None and ci[1] is not None:
         text += f" ± {fmt((ci[1] - ci[0]) / 2)}"
     return text
 
 
-def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int) -> None:
-    cur = scenario.currency
+def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int, locale: str) -> None:
+    nf = number_format(locale, scenario.currency)
+    labels = Labels(scenario, locale)
     leads = doc["leads"]
-    head = (f"[bold]{scenario.name}[/bold] — {scenario.horizon_days:g} days, seed {doc['seed']}"
-            + (f", {replications} replications (mean ± 95% CI half-width)"
+    head = (f"[bold]{scenario.name}[/bold] — {nf.number(scenario.horizon_days)} days, "
+            f"seed {doc['seed']}"
+            + (f", {replications} replications (mean ± 95% margin of error)"
                if replications > 1 else ""))
     out.print(head)
-    out.print(f"Leads: {_ci(leads, 'generated', _int)} generated, {_ci(leads, 'won', _int)} won, "
-              f"{_ci(leads, 'lost', _int)} lost, {_ci(leads, 'in_progress', _int)} in progress. "
-              f"Revenue {_ci(doc, 'revenue', lambda v: _money(v, cur))}; average deal "
-              f"{_money(doc['average_deal'], cur)}; lead→deal {_pct(doc['lead_to_deal'])}.")
+    out.print(f"Leads: {_ci(leads, 'generated', nf.integer)} generated, "
+              f"{_ci(leads, 'won', nf.integer)} won, {_ci(leads, 'lost', nf.integer)} lost, "
+              f"{_ci(leads, 'in_progress', nf.integer)} in progress. "
+              f"Revenue {_ci(doc, 'revenue', nf.money)}; average deal "
+              f"{nf.money(doc['average_deal'])}; lead→deal {nf.pct(doc['lead_to_deal'], 1)}.")
+
+    def pct(value: float | None) -> str:
+        return nf.pct(value)
+
+    def one(value: float | None) -> str:
+        return nf.number(value, 1)
 
     funnel = Table(title="Funnel by stage", title_justify="left")
-    for col, justify in (("stage", "left"), ("entered", "right"), ("converted", "right"),
-                         ("lost", "right"), ("of them cooled", "right"), ("conversion", "right"),
-                         ("wait, days", "right"), ("cycle, days", "right"), ("WIP", "right"),
-                         ("SLA breaches", "right")):
-        funnel.add_column(col, justify=justify)  # type: ignore[arg-type]
+    widest = max((len(labels.stage(s["name"])) for s in doc["stages"]), default=5)
+    funnel.add_column("stage", no_wrap=True, min_width=widest)
+    for col in ("entered", "moved on", "lost", "cooled", "share moved on", "wait, days",
+                "cycle, days", "in stage", "late (SLA)"):
+        funnel.add_column(col, justify="right")
     for s in doc["stages"]:
-        funnel.add_row(s["name"], _ci(s, "entered", _int), _ci(s, "converted", _int),
-                       _ci(s, "lost", _int), _int(s["lost_cooled"]),
-                       _ci(s, "conversion", _pct), _ci(s, "wait_days_mean", _num),
-                       _ci(s, "cycle_days_mean", _num), _num(s["wip_mean"]),
-                       _int(s["sla_breaches"]))
+        funnel.add_row(labels.stage(s["name"]), _ci(s, "entered", nf.integer),
+                       _ci(s, "converted", nf.integer), _ci(s, "lost", nf.integer),
+                       nf.integer(s["lost_cooled"]), _ci(s, "conversion", pct),
+                       _ci(s, "wait_days_mean", one), _ci(s, "cycle_days_mean", one),
+                       one(s["wip_mean"]), nf.integer(s["sla_breaches"]))
     out.print(funnel)
 
-    roles = Table(title="Roles", title_justify="left")
-    for col, justify in (("role", "left"), ("headcount", "right"), ("utilisation", "right"),
-                         ("", "left"), ("queue (leads)", "right")):
-        roles.add_column(col, justify=justify)  # type: ignore[arg-type]
+    roles = Table(title="Teams", title_justify="left")
+    for col, justify in (("team", "left"), ("people", "right"), ("busy", "right"),
+                         ("", "left"), ("leads waiting (avg)", "right")):
+        roles.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in doc["roles"]:
         u = r["utilization"] or 0.0
         bar = "█" * round(min(u, 1.0) * 20)
         colour = "red" if u >= 0.85 else "yellow" if u >= 0.7 else "green"
-        roles.add_row(r["name"], str(r["headcount"]), _ci(r, "utilization", _pct),
-                      f"[{colour}]{bar}[/{colour}]", _num(r["queue_mean"]))
+        roles.add_row(labels.role(r["name"]), nf.integer(r["headcount"]),
+                      _ci(r, "utilization", pct), f"[{colour}]{bar}[/{colour}]",
+                      one(r["queue_mean"]))
     out.print(roles)
-    out.print(f"[bold]{doc['bottleneck']['verdict']}[/bold]")
+    b = doc["bottleneck"]
+    agreement = b.get("agreement")
+    votes = (round(agreement * replications), replications) if agreement is not None else None
+    out.print(f"[bold]{bottleneck_text(b, scenario, locale, agreement=votes)}[/bold]")
 
 
-def _int(value: float | None) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:,.0f}".replace(",", " ")
+def _money(nf: NumberFormat, value: float | None) -> str:
+    return nf.money(value)
 
 
 # -- validate, schema -----------------------------------------------------------------------------
@@ -266,9 +270,11 @@ def _int(value: float | None) -> str:
 
 @app.command(cls=OneLineErrors)
 def validate(scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO",
-                                                           help="Scenario YAML file.")]) -> None:
+                                                           help="Scenario YAML file.")],
+             locale: LocaleOption = None) -> None:
     """Check a scenario file and show what it describes."""
     s = _load(scenario_path)
+    nf = number_format(chosen_locale(locale, s.locale), s.currency)
     out.print(f"[green]✓[/green] {scenario_path} is a valid scenario: [bold]{s.name}[/bold]")
     if s.description:
         out.print(s.description)
@@ -279,13 +285,13 @@ def validate(scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO",
               f"segments {', '.join(s.segments)}.")
     for c in s.channels:
         unit = "working day" if c.per == "working_day" else "calendar day"
-        cost = _money(c.cost_per_lead, s.currency)
+        cost = _money(nf, c.cost_per_lead)
         out.print(f"Channel {c.name}: {c.rate:g} leads per {unit}, {cost} per lead"
                   + (", seasonal" if c.seasonality else ""))
     for r in s.roles:
         own = " (own calendar)" if r.calendar else ""
         out.print(f"Role {r.name}: {r.headcount} people, "
-                  f"{_money(r.salary_per_month, s.currency)} a month{own}")
+                  f"{_money(nf, r.salary_per_month)} a month{own}")
     win = s.win_step()
     for si, stage in enumerate(s.stages):
         steps = []

@@ -1,8 +1,10 @@
-"""One-line errors for every salesim command: ``error: …`` on stderr, exit code 2, no traceback."""
+"""One-line errors for every salesim command: ``error: …`` on stderr, exit code 2, no traceback;
+and the options every command shares (``--locale``)."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from enum import StrEnum
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -36,3 +38,23 @@ class OneLineErrors(TyperCommand):
         except _USAGE_ERROR as exc:
             format_message = getattr(exc, "format_message", None)
             fail(str(format_message() if callable(format_message) else exc))
+
+
+# -- the --locale option, shared by the commands that print numbers --------------------------
+
+
+class LocaleChoice(StrEnum):
+    """The locales of :mod:`simulator.numbers`."""
+
+    en = "en"
+    ru = "ru"
+
+
+LocaleOption = Annotated[LocaleChoice | None, typer.Option(
+    "--locale", help="How numbers are written: en (1,234.5) or ru (1 234,5). Default: the "
+    "scenario's locale setting, else en.", show_default=False)]
+
+
+def chosen_locale(flag: LocaleChoice | None, default: str) -> str:
+    """The --locale flag when given, else ``default`` (the scenario's ``locale``)."""
+    return flag.value if flag is not None else default

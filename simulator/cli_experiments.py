@@ -30,12 +30,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from simulator.cli_errors import OneLineErrors, fail
+from simulator.cli_errors import LocaleOption, OneLineErrors, chosen_locale, fail
 from simulator.config import Scenario, ScenarioError
 from simulator.experiments.compare import (
     compare_document,
     metric_catalogue,
-    rounded,
     runs_table,
     summary_table,
 )
@@ -75,7 +74,9 @@ from simulator.experiments.variants import (
     with_settings,
 )
 from simulator.experiments.whatif import levers, tornado_table, whatif_document, working_roles
+from simulator.labels import Labels
 from simulator.loader import load_scenario
+from simulator.numbers import NumberFormat, ci_rounding, number_format
 from simulator.output import (
     OutputError,
     check_target,
@@ -332,6 +333,7 @@ def compare(
     report: Annotated[bool, typer.Option(
         "--report", help="Also write the comparison report into the folder: report.html, "
         "report.md and their charts (see docs/reports.md).")] = False,
+    locale: LocaleOption = None,
 ) -> None:
     """Compare variants on common random numbers: paired differences with 95% CIs and a verdict."""
     started = time.perf_counter()
@@ -370,33 +372,46 @@ def compare(
     files_out["experiment.json"] = json_writer(
         _experiment_info("compare", backend, lab, started, sys.argv[1:]))
     _finish(target, files_out, force, lab.store)
-    _print_compare(doc, target)
+    language = chosen_locale(locale, base.locale)
+    _print_compare(doc, target, number_format(language, base.currency), Labels(base, language))
     if report:
-        _write_report(target)
+        _write_report(target, language)
 
 
-def _write_report(target: Path) -> None:
+def _write_report(target: Path, locale: str) -> None:
     """The comparison report, built by ``reports.compare_report`` from the folder just written."""
     from reports.compare_report import build_compare_report  # heavy (matplotlib): only if asked
     from reports.rundata import ReportError
 
     try:
-        written = build_compare_report(target)
+        written = build_compare_report(target, locale=locale)
     except ReportError as exc:
         fail(str(exc))
     out.print(f"Report written to [bold]{written[0]}[/bold]")
 
 
-def _pm(est: dict[str, Any], suffix: str = "") -> str:
+def _pm(est: dict[str, Any], nf: NumberFormat | None = None, *, signed: bool = False) -> str:
+    """``mean ± half-width``, rounded to two significant digits of the half-width."""
+    nf = nf or number_format()
     low, high = est["ci95"]
     if est["mean"] is None:
-        return "–"
-    half = (high - low) / 2 if low is not None and high is not None else math.nan
-    m, h = rounded(est["mean"], half)
-    return f"{m.lstrip('+')} ± {h}{suffix}"
+        return nf.number(None)
+    half = (high - low) / 2 if low is not None and high is not None else None
+    m, h, digits = ci_rounding(est["mean"], half)
+    mean = nf.signed(m, digits) if signed else nf.number(m, digits)
+    return mean if h is None else f"{mean} ± {nf.number(h, digits)}"
 
 
-def _print_compare(doc: dict[str, Any], target: Path) -> None:
+def _where(b: dict[str, Any], labels: Labels | None = None) -> str:
+    """The bottleneck in a table cell: ``Lead development (Hunters)``."""
+    labels = labels or Labels(None)
+    if b["kind"] == "capacity":
+        return f"{labels.stage(b['stage'])} ({labels.role(b['role'])})"
+    return "no team holds it back" if b["kind"] == "conversion" else "none"
+
+
+def _print_compare(doc: dict[str, Any], target: Path, nf: NumberFormat, labels: Labels
+                   ) -> None:
     cur = doc["currency"]
     out.print(f"[bold]Compare[/bold] — base {doc['base']}, {doc['replications']} paired "
               f"replications, seed {doc['seed']}, {doc['horizon_days']:g} days (mean ± 95% CI)")
@@ -406,11 +421,10 @@ def _print_compare(doc: dict[str, Any], target: Path) -> None:
         table.add_column(col, justify="left" if col in ("variant", "bottleneck") else "right")
     for v in doc["variants"]:
         m = v["means"]
-        delta = "(base)" if v["is_base"] else _pm(v["differences"]["profit_per_month"])
-        b = v["bottleneck"]
-        where = f"{b['stage']} ({b['role']})" if b["kind"] == "capacity" else f"none ({b['kind']})"
-        table.add_row(v["name"], _pm(m["revenue_per_month"]), _pm(m["profit_per_month"]), delta,
-                      _pm(m["won_per_month"]), where)
+        delta = ("(base)" if v["is_base"]
+                 else _pm(v["differences"]["profit_per_month"], nf, signed=True))
+        table.add_row(v["name"], _pm(m["revenue_per_month"], nf), _pm(m["profit_per_month"], nf),
+                      delta, _pm(m["won_per_month"], nf), _where(v["bottleneck"], labels))
     out.print(table)
     for v in doc["variants"][1:]:
         out.print(v["verdict"], markup=False)
@@ -503,10 +517,9 @@ def _print_sweep(doc: dict[str, Any], target: Path) -> None:
         table.add_column(col, justify="left" if col == "bottleneck" else "right")
     for v in doc["variants"]:
         m = v["means"]
-        b = v["bottleneck"]
-        where = f"{b['stage']} ({b['role']})" if b["kind"] == "capacity" else f"none ({b['kind']})"
         table.add_row(*(str(v["values"][p]) for p in paths), _pm(m["revenue_per_month"]),
-                      _pm(m["profit_per_month"]), _pm(m["won_per_month"]), where)
+                      _pm(m["profit_per_month"]), _pm(m["won_per_month"]),
+                      _where(v["bottleneck"]))
     out.print(table)
     _print_notes(doc)
     out.print(f"Results written to [bold]{target}/[/bold]")
@@ -587,13 +600,12 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
     for i, name in enumerate(doc["ranking"]["hires"], 1):
         r = by_name[name]
         pr = r["profit_per_rouble"]
-        b = r["bottleneck"]
-        hires.add_row(str(i), r["role"], f"{r['added_cost_per_month']:,.0f}",
-                      _pm(r["delta_profit_per_month"]), _pm(r["delta_revenue_per_month"]),
-                      "–" if pr is None or pr["mean"] is None
-                      else f"{pr['mean']:+.2f}".replace("-", "−"),
-                      f"{b['stage']} ({b['role']})" if b["kind"] == "capacity"
-                      else f"none ({b['kind']})")
+        nf = number_format()
+        hires.add_row(str(i), r["role"], nf.integer(r["added_cost_per_month"]),
+                      _pm(r["delta_profit_per_month"], signed=True),
+                      _pm(r["delta_revenue_per_month"], signed=True),
+                      nf.signed(None if pr is None else pr["mean"], 2),
+                      _where(r["bottleneck"]))
     out.print(hires)
     faster = Table(title=f"{doc['faster_share']:.0%} less work per step, ranked by profit "
                          f"(what the improvement is worth a month)", title_justify="left")
@@ -601,8 +613,8 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
         faster.add_column(col, justify="left" if col == "role" else "right")
     for i, name in enumerate(doc["ranking"]["improvements"], 1):
         r = by_name[name]
-        faster.add_row(str(i), r["role"], _pm(r["delta_profit_per_month"]),
-                       _pm(r["delta_revenue_per_month"]))
+        faster.add_row(str(i), r["role"], _pm(r["delta_profit_per_month"], signed=True),
+                       _pm(r["delta_revenue_per_month"], signed=True))
     out.print(faster)
     _print_notes(doc["comparison"])
     out.print(f"Results written to [bold]{target}/[/bold]")

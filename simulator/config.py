@@ -35,7 +35,12 @@ LineMarks = Mapping[Path, int]
 COOLED = "cooled"  # the loss reason of a lead that went cold while it queued
 OWNER_LEFT = "owner_left"  # a lead whose owner left, when the CRM kept no history
 HANDOFF = "handoff"  # a lead dropped when it passed from one role to the next (conveyor)
+CHURNED = "churned"  # a client who stopped ordering (the client base)
+NOT_CONVERTED = "not_converted"  # the reason of a step that names none
 RESERVED_REASONS = (COOLED, OWNER_LEFT, HANDOFF)
+BUILT_IN_REASONS = (COOLED, OWNER_LEFT, HANDOFF, CHURNED, NOT_CONVERTED)
+LOCALES = ("en", "ru")
+LABEL_MAX_LENGTH = 80
 SHARE_TOLERANCE = 1e-6
 
 
@@ -61,6 +66,19 @@ class ScenarioError(Exception):
 Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
 Name = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$")]
 Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _one_line_label(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > LABEL_MAX_LENGTH or not text.isprintable():
+            raise ValueError(f"a label is one line of text, 1 to {LABEL_MAX_LENGTH} characters")
+        return text
+    return value
+
+
+# what a person reads instead of a snake_case name: "Lead development", "Large accounts"
+Label = Annotated[str, BeforeValidator(_one_line_label)]
 
 
 def _by_segment_or_one(value: Any) -> str:
@@ -141,6 +159,7 @@ class Channel(_Frozen):
     """A source of leads with its own traffic, cost and lead quality."""
 
     name: Name
+    label: Label | None = None
     rate: float = Field(ge=0, description="mean leads per day (see `per`)")
     per: Literal["working_day", "calendar_day"] = "working_day"
     seasonality: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
@@ -208,6 +227,7 @@ class Role(_Frozen):
     """People who do steps: hunters, closers, warehouse, farmers, ..."""
 
     name: Name
+    label: Label | None = None  # the team, as people call it: "Hunters"
     headcount: int = Field(ge=0, le=10_000, strict=True)
     salary_per_month: float = Field(default=0.0, ge=0)
     speed: Dist = Field(default_factory=lambda: Fixed(value=1.0))
@@ -225,6 +245,7 @@ class Step(_Frozen):
     """One step of a stage: staff work, then the client's reply, then a conversion decision."""
 
     name: Name
+    label: Label | None = None
     role: Name | None = None
     effort_hours: Dist = Field(default_factory=lambda: Fixed(value=0.0))
     client_delay_days: Dist = Field(default_factory=lambda: Fixed(value=0.0))
@@ -252,6 +273,7 @@ class Stage(_Frozen):
     """A stage of the pipeline: who takes a lead on entry, how queues are served, cooling."""
 
     name: Name
+    label: Label | None = None
     assignment: Literal["pooled", "owned"] = "pooled"
     owner_rule: Literal["round_robin", "least_loaded"] = "round_robin"
     queue: Literal["fifo", "priority"] = "fifo"
@@ -388,10 +410,13 @@ class Scenario(_Frozen):
     description: str = ""
     seed: int = Field(default=1, ge=0, le=2**63 - 1)
     currency: str = "RUB"
+    locale: Literal["en", "ru"] = "en"  # how numbers are written for a person to read
     horizon_days: float = Field(gt=0, le=3660)
     warmup_days: float = Field(default=0.0, ge=0)
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     segments: tuple[Name, ...] = Field(default=("default",), min_length=1)
+    segment_labels: dict[str, Label] = Field(default_factory=dict)
+    loss_reason_labels: dict[str, Label] = Field(default_factory=dict)
     channels: tuple[Channel, ...] = Field(min_length=1)
     roles: tuple[Role, ...] = ()
     stages: tuple[Stage, ...] = Field(min_length=1)
@@ -449,6 +474,12 @@ class Scenario(_Frozen):
 
     def role(self, name: str) -> Role:
         return next(r for r in self.roles if r.name == name)
+
+    def loss_reasons(self) -> tuple[str, ...]:
+        """Every loss reason a lead or client can end with: the steps' own, then the engine's."""
+        named = [reason for stage in self.stages for step in stage.steps
+                 for reason in step.loss_reasons]
+        return tuple(dict.fromkeys([*named, *BUILT_IN_REASONS]))
 
     def margin_for(self, segment: str) -> float:
         """Gross margin share of a deal's amount (1 = no cost of goods)."""
@@ -705,6 +736,9 @@ def _cross_check(s: Scenario) -> tuple[Path, str] | None:
             if stage.assignment == "owned" and step.role is None and len(stage.steps) == 1:
                 checks.append((("stages", si, "assignment"),
                                "an owned stage needs at least one step with a role"))
+    checks.append(_known_keys(("segment_labels",), s.segment_labels, seg_names, "segment"))
+    checks.append(_known_keys(("loss_reason_labels",), s.loss_reason_labels,
+                              set(s.loss_reasons()), "loss reason"))
     return next((c for c in checks if c is not None), None)
 
 

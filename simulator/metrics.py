@@ -34,6 +34,7 @@ from simulator.money import (
     weekly_ranking,
 )
 from simulator.planfact import Attainment, plan_attainment
+from simulator.verdict import bottleneck_text
 
 DAY_HOURS = 24.0
 
@@ -479,8 +480,8 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
             "queue_before": queue_late(visits, stage.name, window)[1],
         })
     if not evidence_rows:
-        return {"stage": None, "role": None, "kind": "none", "evidence": {},
-                "verdict": "No stage has staff: nothing can queue."}
+        empty: dict[str, Any] = {"stage": None, "role": None, "kind": "none", "evidence": {}}
+        return {**empty, "verdict": bottleneck_text(empty, scenario)}
     ev = pd.DataFrame(evidence_rows)
     top = ev.sort_values(["queued_work_hours", "utilization"], ascending=False).iloc[0]
     building = ev[(ev["stage"] != top["stage"]) & (ev["queue_last_quarter"] >= WATCH_MIN_QUEUE)
@@ -488,16 +489,12 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
     watch = [{"stage": str(r["stage"]), "role": str(r["role"]),
               "queue_last_quarter": float(r["queue_last_quarter"]),
               "queue_before": float(r["queue_before"])} for _, r in building.iterrows()]
-    warning = "".join(
-        f" Watch {w['stage']} ({w['role']}): its queue is building up — "
-        f"{w['queue_last_quarter']:.1f} leads on average in the last quarter against "
-        f"{w['queue_before']:.1f} before." for w in watch)
     if top["wait_work_hours_mean"] >= MIN_WAIT_WORK_HOURS \
             or top["utilization"] >= HIGH_UTILIZATION:
         evidence = {k: _plain(top[k]) for k in ev.columns if k not in ("stage", "role")}
-        return {"stage": top["stage"], "role": top["role"], "kind": "capacity",
-                "evidence": evidence, "watch": watch,
-                "verdict": _capacity_sentence(top) + warning}
+        found = {"stage": top["stage"], "role": top["role"], "kind": "capacity",
+                 "evidence": evidence, "watch": watch}
+        return {**found, "verdict": bottleneck_text(found, scenario)}
     decided = stages[(stages["converted"] + stages["lost"]) > 0]
     worst = decided.assign(loss=1 - decided["conversion"]).sort_values("loss",
                                                                        ascending=False).iloc[0]
@@ -509,34 +506,13 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
                 "max_utilization": float(best["utilization"]),
                 "max_utilization_role": str(best["role"]),
                 "wait_work_hours_mean": float(top["wait_work_hours_mean"])}
-    return {"stage": str(worst["stage"]), "role": role, "kind": "conversion",
-            "evidence": evidence, "watch": watch,
-            "verdict": (f"No capacity bottleneck: nobody is busier than "
-                        f"{best['utilization']:.0%} ({best['role']}) and leads wait at most "
-                        f"{top['wait_work_hours_mean']:.1f} working hours for staff. The "
-                        f"department is limited by lead flow and conversion; the biggest "
-                        f"leak is {worst['stage']}, which loses "
-                        f"{1 - worst['conversion']:.0%} of the leads it decides.{warning}")}
+    found = {"stage": str(worst["stage"]), "role": role, "kind": "conversion",
+             "evidence": evidence, "watch": watch}
+    return {**found, "verdict": bottleneck_text(found, scenario)}
 
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _capacity_sentence(top: pd.Series) -> str:
-    trend = top["queue_trend_per_30d"]
-    if trend > 1:
-        trend_text = f"the queue is growing by {trend:.1f} leads a month"
-    elif trend < -1:
-        trend_text = f"the queue is shrinking by {-trend:.1f} leads a month"
-    else:
-        trend_text = "the queue is stable"
-    return (f"Bottleneck: {top['stage']} ({top['role']}). {top['role'].capitalize()} staff are "
-            f"busy {top['utilization']:.0%} of their working time; leads wait "
-            f"{top['wait_days_mean']:.1f} days on average for them "
-            f"({top['wait_work_hours_mean']:.1f} working hours, {top['wait_share']:.0%} of the "
-            f"stage's cycle time), {top['queue_mean']:.1f} leads queue on average, "
-            f"{int(top['lost_cooled'])} went cold while queued, and {trend_text}.")
 
 
 # -- everything for one run ---------------------------------------------------------------------

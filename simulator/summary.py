@@ -17,6 +17,7 @@ import pandas as pd
 
 from simulator.config import Scenario
 from simulator.metrics import RunMetrics
+from simulator.verdict import bottleneck_text
 
 # two-sided 95% Student t quantiles t(0.975, df) for df = 1..30
 _T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
@@ -134,7 +135,7 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
                      for f in ("utilization", "queue_mean")})}
         for i, role in enumerate(scenario.roles)
     ]
-    doc["bottleneck"] = _bottleneck(runs)
+    doc["bottleneck"] = _bottleneck(runs, scenario)
     return doc
 
 
@@ -163,8 +164,9 @@ def _json_number(value: float) -> float | int | None:
     return round(value, 6)
 
 
-def _bottleneck(runs: Sequence[RunMetrics]) -> dict[str, Any]:
-    """The verdict of one run; over replications the most frequent one, with its agreement."""
+def _bottleneck(runs: Sequence[RunMetrics], scenario: Scenario) -> dict[str, Any]:
+    """The verdict of one run; over replications the most frequent one, with its agreement and
+    a sentence quoting the means of the replications that reached it."""
     if len(runs) == 1:
         b = runs[0].bottleneck
         return {"stage": b["stage"], "role": b["role"], "kind": b["kind"],
@@ -183,12 +185,11 @@ def _bottleneck(runs: Sequence[RunMetrics]) -> dict[str, Any]:
             evidence.update(_numbers({key: [float(b["evidence"][key]) for b in agreeing]}))
         else:
             evidence[key] = _json_value(value)
-    return {"stage": stage, "role": role, "kind": kind, "evidence": evidence,
-            "watch": [{k: _json_value(v) for k, v in w.items()}
-                      for w in agreeing[0].get("watch", [])],
-            "agreement": round(count / len(runs), 6),
-            "verdict": f"{agreeing[0]['verdict']} (the verdict of {count} of {len(runs)} "
-                       f"replications; figures from the first)"}
+    found = {"stage": stage, "role": role, "kind": kind, "evidence": evidence,
+             "watch": [{k: _json_value(v) for k, v in w.items()}
+                       for w in agreeing[0].get("watch", [])]}
+    return {**found, "agreement": round(count / len(runs), 6),
+            "verdict": bottleneck_text(found, scenario, agreement=(count, len(runs)))}
 
 
 def _json_value(value: Any) -> Any:

@@ -240,6 +240,16 @@ CASES = [
         "        effort_hours:\n          dist: gamma  #!\n          mean: 1\n",
         "stages[0].steps[0].effort_hours.dist",
         ("gamma", "fixed", "exponential", "lognormal", "triangular", "uniform", "empirical")),
+    # -- labels: what a person reads ------------------------------------------------------------
+    Bad("segment_label_unknown_segment", "segments: [A, B]\n",
+        "segments: [A, B]\nsegment_labels: {A: Large, Z: Tiny}  #!\n",
+        "segment_labels.Z", ("unknown segment 'Z'", "A, B")),
+    Bad("loss_reason_label_unknown_reason", "segments: [A, B]\n",
+        "segments: [A, B]\nloss_reason_labels:\n  price: Too dear  #!\n",
+        "loss_reason_labels.price", ("unknown loss reason 'price'", "no_need", "cooled")),
+    Bad("stage_label_two_lines", "  - name: develop\n",
+        "  - name: develop\n    label: \"Lead\\ndevelopment\"  #!\n",
+        "stages[0].label", ("one line of text",)),
     # -- calendar and horizon ------------------------------------------------------------------
     Bad("warmup_not_shorter_than_horizon", "warmup_days: 5\n", "warmup_days: 60  #!\n",
         "warmup_days", ("shorter than horizon_days",)),

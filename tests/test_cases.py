@@ -45,4 +45,4 @@ def test_the_default_scenario_warns_that_the_warehouse_queue_is_building() -> No
     watched = {w["stage"]: w for w in verdict["watch"]}
     assert set(watched) == {"fulfilment"}
     assert watched["fulfilment"]["queue_last_quarter"] > 3 * watched["fulfilment"]["queue_before"]
-    assert "Watch fulfilment (warehouse)" in verdict["verdict"]
+    assert "Keep an eye on Delivery (Warehouse): its queue is building up" in verdict["verdict"]

@@ -31,7 +31,7 @@ def baseline_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "base"
     code, text = run("run", str(BASELINE), "--days", "60", "--out", str(out))
     assert code == 0, text
-    assert "Funnel by stage" in text and "Bottleneck" in text and str(out) in text
+    assert "Funnel by stage" in text and "the bottleneck" in text and str(out) in text
     return out
 
 
@@ -85,6 +85,22 @@ def test_replications_give_confidence_intervals_whatever_the_jobs(tmp_path: Path
     assert low < doc["revenue"] < high
     assert len(doc["stages"][0]["conversion_ci95"]) == 2
     assert "agreement" in doc["bottleneck"]
+
+
+def test_run_prints_russian_numbers_with_locale_ru(baseline_out: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ru"
+    code, text = run("run", str(BASELINE), "--days", "30", "--locale", "ru", "--out", str(out))
+    assert code == 0, text
+    doc = json.loads((out / "summary.json").read_text())
+    generated, revenue = doc["leads"]["generated"], doc["revenue"]
+    assert generated >= 1000 or revenue >= 1000  # big enough to need a thousands separator
+    grouped = f"{round(revenue):,}".replace(",", "\u00a0")
+    assert f"Revenue {grouped}\u00a0₽" in text
+    assert f"lead→deal {doc['lead_to_deal'] * 100:.1f}".replace(".", ",") + "\u00a0%" in text
+    assert "Lead development" in text and "Hunters" in text  # labels, not names
+    code, text = run("run", str(BASELINE), "--days", "30", "--locale", "de", "--out",
+                     str(tmp_path / "de"))
+    assert code == 2 and text.startswith("error:") and "de" in text
 
 
 def test_existing_output_is_kept_without_force(baseline_out: Path, tmp_path: Path) -> None:

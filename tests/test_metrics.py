@@ -147,7 +147,9 @@ def test_capacity_verdict_when_leads_wait(metrics) -> None:  # type: ignore[no-u
     assert (b["stage"], b["role"], b["kind"]) == ("sell", "seller", "capacity")
     assert b["evidence"]["wait_work_hours_mean"] == pytest.approx(4.0)  # 12 h over 3 starts
     assert b["evidence"]["utilization"] == pytest.approx(0.3)
-    assert "sell (seller)" in b["verdict"]
+    assert b["verdict"].startswith("Seller is the bottleneck, in Sell: the team is busy 30% of "
+                                   "its working time")
+    assert "(4.0 working hours)" in b["verdict"]
 
 
 def test_conversion_verdict_when_nobody_waits() -> None:
@@ -158,7 +160,8 @@ def test_conversion_verdict_when_nobody_waits() -> None:
     metrics = measure(no_wait.sort_values("time", kind="stable"), STAFF, TINY)
     b = metrics.bottleneck
     assert (b["stage"], b["kind"]) == ("sell", "conversion")
-    assert "No capacity bottleneck" in b["verdict"]
+    assert b["verdict"].startswith("No team holds the department back")
+    assert "the biggest leak is Sell, which loses 50% of the leads" in b["verdict"]
 
 
 def test_warmup_excludes_early_leads_from_lead_counts() -> None:

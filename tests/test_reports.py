@@ -126,7 +126,7 @@ def expected_sections(run: Path) -> list[str]:
         "sla": any(sp.sla_days is not None for st in scenario.stages for sp in st.steps),
     }
     order = ["headline", "bottleneck", "funnel", "time", "utilisation", "plan-fact", "cash",
-             "revenue", "channels", "losses", "staff", "sla", "scenario"]
+             "revenue", "channels", "losses", "staff", "sla", "scenario", "method"]
     return [s for s in order if present.get(s, True)]
 
 
@@ -267,12 +267,17 @@ def test_replications_give_confidence_intervals(tmp_path_factory: pytest.TempPat
     run = make_run(tmp_path_factory, scenario, days=20, replications=2)
     report = assemble(load_run(run)).report
     cards = report.sections[0].blocks[0].items
-    assert all(k.ci.startswith("95% CI ±") for k in cards if k.label != "Profit")
+    assert all(k.ci.startswith("margin of error ±") for k in cards if k.label != "Profit")
     note = report.sections[0].blocks[1].text
-    assert "Means of 2 replications" in note
+    assert "the average of 2 simulated runs" in note and "margin of error" in note
     time_section = next(s for s in report.sections if s.id == "time")
     assert any("first of 2 replications" in getattr(b, "caption", "")
                for b in time_section.blocks)
+    # the statistics are explained in the appendix, not in the headline
+    assert "confidence interval" not in note
+    method = report.sections[-1]
+    assert (method.id, method.title) == ("method", "Appendix: method notes")
+    assert "Student's t" in method.blocks[0].text and "95 of 100" in method.blocks[0].text
 
 
 # -- writing the files ----------------------------------------------------------------------------
@@ -334,15 +339,17 @@ def test_cli_report_writes_and_says_where(tmp_path_factory: pytest.TempPathFacto
 # -- numbers and money ----------------------------------------------------------------------------
 
 
-def test_numbers_follow_the_currency() -> None:
-    rub, usd, other = number_style("RUB"), number_style("USD"), number_style("XYZ")
-    assert rub.money(1234567.4) == "1\u202f234\u202f567\u00a0₽"
+def test_numbers_follow_the_locale_and_the_currency() -> None:
+    rub, usd, other = number_style("RUB", "ru"), number_style("USD"), number_style("XYZ")
+    assert rub.money(1234567.4) == "1\u00a0234\u00a0567\u00a0₽"
+    assert number_style("RUB").money(1234567.4) == "1,234,567\u00a0₽"
     assert rub.pct(0.7195, 1) == "72,0\u00a0%" and rub.days(6.28) == "6,3\u00a0days"
     assert usd.money(-1234567) == "−$1,234,567" and usd.pct(0.05) == "5%"
+    assert number_style("USD", "ru").money(-1234567) == "−1\u00a0234\u00a0567\u00a0$"
     assert other.money(1234.5, 2) == "1,234.50\u00a0XYZ"
     assert rub.money_short(125_443_445) == "125\u00a0million\u00a0₽"
     assert usd.money_short(2_500) == "$2.50\u00a0thousand"
-    assert rub.number(-0.0001, 1) == "0,0" and rub.money(None) == "–"
+    assert rub.number(-0.0001, 1) == "0,0" and rub.money(None) == "—"
     assert usd.plus_minus("10", 8, 12) == "10 ± 2"
 
 

@@ -1,0 +1,173 @@
+"""The bottleneck verdict in a head of sales' words, built from its evidence (pure).
+
+:func:`bottleneck_text` is the one place that writes the sentence: the metrics of a run, the
+summary over replications (with the means of the agreeing replications), the CLI and the reports
+all call it, each with the evidence they hold, the scenario's labels and the reader's locale.
+It only words a verdict; which stage and role are the bottleneck is decided elsewhere
+(:func:`simulator.metrics.bottleneck`), so it can be called with any stage and role.
+
+The evidence keys it reads (missing ones are left out of the sentence):
+
+* capacity: ``utilization``, ``wait_days_mean``, ``wait_work_hours_mean``, ``wait_share``,
+  ``queue_mean``, ``lost_cooled``, ``queue_trend_per_30d``;
+* conversion: ``conversion``, ``max_utilization``, ``max_utilization_role``,
+  ``wait_work_hours_mean``;
+* ``watch``: a list of ``{stage, role, queue_last_quarter, queue_before}``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from simulator.config import Scenario
+from simulator.labels import Labels
+from simulator.numbers import NumberFormat, number_format
+
+__all__ = ["bottleneck_text"]
+
+# a queue that changes by less than this many leads a month is called stable
+STABLE_TREND_PER_30D = 1.0
+
+
+def bottleneck_text(bottleneck: Mapping[str, Any], scenario: Scenario | None,
+                    locale: str | None = None, *,
+                    agreement: tuple[int, int] | None = None) -> str:
+    """The verdict as sentences a head of sales reads.
+
+    Args:
+        bottleneck: ``stage``, ``role``, ``kind`` (``capacity``, ``conversion`` or ``none``),
+            ``evidence`` and optionally ``watch``, as :func:`simulator.metrics.bottleneck`
+            returns them or ``summary.json`` holds them (means over replications).
+        scenario: For the labels of stages and roles (``None``: names turned into words).
+        locale: ``en`` or ``ru`` for the numbers (default: the scenario's).
+        agreement: ``(agreeing, replications)`` when the evidence is the mean of the
+            replications that reached this verdict.
+    """
+    locale = locale or (scenario.locale if scenario is not None else "en")
+    fmt = number_format(locale, scenario.currency if scenario is not None else "RUB")
+    labels = Labels(scenario, locale)
+    ev = bottleneck.get("evidence") or {}
+    kind = bottleneck.get("kind")
+    if kind == "capacity":
+        text = _capacity(fmt, labels, str(bottleneck.get("stage")), str(bottleneck.get("role")),
+                         ev)
+    elif kind == "conversion":
+        text = _conversion(fmt, labels, str(bottleneck.get("stage")), ev)
+    else:
+        text = "No stage has staff, so nothing can queue: there is no bottleneck to name."
+    text += "".join(_watch(fmt, labels, w) for w in bottleneck.get("watch") or ())
+    if agreement is not None:
+        agreeing, total = agreement
+        text += (f" ({agreeing} of {total} replications reached this verdict; the figures are "
+                 f"their means.)")
+    return text
+
+
+def _capacity(fmt: NumberFormat, labels: Labels, stage: str, role: str,
+              ev: Mapping[str, Any]) -> str:
+    team = labels.role(role)
+    parts = [f"{team} {_is(team)} the bottleneck, in {labels.stage(stage)}"]
+    busy = _get(ev, "utilization")
+    wait = _get(ev, "wait_days_mean")
+    clauses = []
+    if busy is not None:
+        clauses.append(f"the team is busy {fmt.pct(busy)} of its working time")
+    if wait is not None:
+        hours = _get(ev, "wait_work_hours_mean")
+        waited = f"a new lead waits {fmt.days(wait)} on average"
+        if hours is not None:
+            waited += f" ({fmt.number(hours, 1)} working hours)"
+        waited += " before someone picks it up"
+        share = _get(ev, "wait_share")
+        if share is not None and share > 0:
+            waited += f" — {fmt.pct(share)} of the time a lead spends in this stage"
+        clauses.append(("so " if clauses else "") + waited)
+    text = parts[0] + (": " + ", ".join(clauses) if clauses else "") + "."
+    more = []
+    queue = _get(ev, "queue_mean")
+    if queue is not None:
+        more.append(f"on an average day {_about(fmt, queue)} leads are waiting for the team")
+    cooled = _get(ev, "lost_cooled")
+    if cooled is not None:
+        more.append(f"{_count(fmt, cooled, 'lead', 'leads')} went cold while waiting"
+                    if round(cooled) else "no lead went cold while waiting")
+    trend = _get(ev, "queue_trend_per_30d")
+    if trend is not None:
+        if trend > STABLE_TREND_PER_30D:
+            more.append(f"the queue is growing by {fmt.number(trend, 1)} leads a month")
+        elif trend < -STABLE_TREND_PER_30D:
+            more.append(f"the queue is shrinking by {fmt.number(-trend, 1)} leads a month")
+        else:
+            more.append("the queue is neither growing nor shrinking")
+    if more:
+        text += " " + _sentence(_join(more))
+    return text
+
+
+def _conversion(fmt: NumberFormat, labels: Labels, stage: str, ev: Mapping[str, Any]) -> str:
+    text = "No team holds the department back"
+    busy, busiest = _get(ev, "max_utilization"), ev.get("max_utilization_role")
+    clauses = []
+    if busy is not None and busiest:
+        clauses.append(f"the busiest team, {labels.role(busiest)}, is busy {fmt.pct(busy)} of "
+                       f"its working time")
+    hours = _get(ev, "wait_work_hours_mean")
+    if hours is not None:
+        clauses.append(f"a lead waits {fmt.number(hours, 1)} working hours on average at most "
+                       f"before someone picks it up")
+    if clauses:
+        text += ": " + _join(clauses)
+    text += ". Sales are limited by the number of leads and how many of them buy"
+    conversion = _get(ev, "conversion")
+    if conversion is not None:
+        text += (f"; the biggest leak is {labels.stage(stage)}, which loses "
+                 f"{fmt.pct(1 - conversion)} of the leads that reach a decision there")
+    return text + "."
+
+
+def _watch(fmt: NumberFormat, labels: Labels, w: Mapping[str, Any]) -> str:
+    last, before = _get(w, "queue_last_quarter"), _get(w, "queue_before")
+    text = (f" Keep an eye on {labels.stage(w.get('stage'))} ({labels.role(w.get('role'))}): "
+            f"its queue is building up")
+    if last is not None and before is not None:
+        text += (f" — {fmt.number(last, 1)} leads waiting on average in the last quarter of the "
+                 f"run, against {fmt.number(before, 1)} before")
+    return text + "."
+
+
+def _get(mapping: Mapping[str, Any], key: str) -> float | None:
+    value = mapping.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is(team: str) -> str:
+    """``Hunters are``, ``Warehouse is``: a team label in the plural takes ``are``."""
+    last = team.rstrip().split(" ")[-1].lower()
+    return "are" if last.endswith("s") and not last.endswith("ss") else "is"
+
+
+def _about(fmt: NumberFormat, value: float) -> str:
+    return fmt.number(value, 0 if abs(value) >= 10 else 1)
+
+
+def _count(fmt: NumberFormat, value: float, one: str, many: str) -> str:
+    n = round(value)
+    return f"{fmt.integer(n)} {one if n == 1 else many}"
+
+
+def _join(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
