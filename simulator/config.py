@@ -333,6 +333,9 @@ class ClientBase(_Frozen):
     owner_left_churn_factor: float = Field(default=1.5, ge=1)
     memory_days: float = Field(default=90.0, gt=0)
     key_accounts: KeyAccounts | None = None
+    # clients the department already has on day 0, per segment: a running department
+    initial: dict[str, Annotated[int, Field(ge=0, le=100_000, strict=True)]] = Field(
+        default_factory=dict)
 
 
 class Payment(_Frozen):
@@ -764,6 +767,7 @@ def _check_clients(s: Scenario, role_names: list[str]) -> list[tuple[Path, str] 
             checks.append((("clients", "order_stages", i),
                            f"'{name}' comes before the winning step; a repeat order goes "
                            f"through after-sale stages only"))
+    checks.append(_known_keys(("clients", "initial"), c.initial, set(s.segments), "segment"))
     for field_name in ("repeat_orders_per_month", "churn_per_month"):
         value = getattr(c, field_name)
         if isinstance(value, dict):

@@ -406,6 +406,8 @@ class SalesModel:
         self._month_spans = [(m.start, m.end, m.label) for m in months_of(scenario)]
         self._credited: dict[str, dict[int, float]] = {}  # person → month index → revenue
         self.env.process(self._arrivals())
+        if scenario.clients is not None:
+            self._existing_clients(scenario.clients)
 
     # -- people ---------------------------------------------------------------------------------
 
@@ -516,6 +518,36 @@ class SalesModel:
                         self.streams.named("decisions", f"client#{lead.id}"))
         self._clients[lead.id] = client
         self.env.process(self._client_life(client))
+
+    def _existing_clients(self, base: ClientBase) -> None:
+        """The clients the department has on day 0 (``clients.initial``): each is a case of its
+        own (numbered after the leads), with a channel drawn by the channels' lead volume of its
+        segment, a first deal drawn from that channel's deal size, and the least loaded owner."""
+        rng = self.streams.named("leads", "initial_clients")
+        scenario = self.scenario
+        for segment in scenario.segments:
+            count = base.initial.get(segment, 0)
+            if count == 0:
+                continue
+            weights = np.array([ch.rate * (5 / 7 if ch.per == "working_day" else 1.0)
+                                * scenario.segment_mix(ch).get(segment, 0.0)
+                                for ch in scenario.channels])
+            if weights.sum() <= 0:
+                weights = np.ones(len(scenario.channels))
+            picks = rng.choice(len(scenario.channels), size=count, p=weights / weights.sum())
+            for k in picks.tolist():
+                channel = scenario.channels[k]
+                amount = float(channel.deal_size_for(segment).sample(rng, 1)[0])
+                case = self._next_case
+                self._next_case += 1
+                owner = self._pool(base.owner_role, segment).choose_owner("least_loaded",
+                                                                         clients=True)
+                if owner is not None:
+                    owner.clients += 1
+                client = Client(case, channel.name, segment, amount, amount, owner,
+                                self.streams.named("decisions", f"client#{case}"))
+                self._clients[case] = client
+                self.env.process(self._client_life(client))
 
     def _client_life(self, client: Client) -> Generator[simpy.Event, Any, None]:
         """Repeat orders, upsell and churn as competing risks, re-drawn at least monthly."""
