@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -224,6 +225,9 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int) -> No
             + (f", {replications} replications (mean ± 95% CI half-width)"
                if replications > 1 else ""))
     out.print(head)
+    stability = doc.get("stability") or {}
+    if stability.get("warning"):  # first, before any figure that it puts in doubt
+        out.print(f"[bold red]⚠ Not sustainable. {escape(stability['warning'])}[/bold red]")
     out.print(f"Leads: {_ci(leads, 'generated', _int)} generated, {_ci(leads, 'won', _int)} won, "
               f"{_ci(leads, 'lost', _int)} lost, {_ci(leads, 'in_progress', _int)} in progress. "
               f"Revenue {_ci(doc, 'revenue', lambda v: _money(v, cur))}; average deal "
@@ -254,7 +258,21 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int) -> No
         roles.add_row(r["name"], str(r["headcount"]), _ci(r, "utilization", _pct),
                       f"[{colour}]{bar}[/{colour}]", _num(r["queue_mean"]))
     out.print(roles)
-    out.print(f"[bold]{doc['bottleneck']['verdict']}[/bold]")
+    out.print(f"[bold]{escape(doc['bottleneck']['verdict'])}[/bold]")
+    if stability.get("stable"):  # an unstable run's warning is in the verdict already
+        out.print(_stability_line(stability))
+
+
+def _stability_line(stability: dict[str, Any]) -> str:
+    """One line for a stable run: every queue is served, and which ones to watch."""
+    watch = "; ".join(
+        f"{w['stage']} ({w['role']}) — {w['reason']}"
+        + (f", busy {w['utilization_last_quarter']:.0%} in the last quarter"
+           if w.get("utilization_last_quarter") is not None else "")
+        + (f", in {w['share']:.0%} of replications" if "share" in w else "")
+        for w in stability.get("watch", []))
+    return "Stability: every queue is served" + (f"; to watch: {escape(watch)}." if watch
+                                                  else ".")
 
 
 def _int(value: float | None) -> str:

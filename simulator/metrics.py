@@ -24,6 +24,7 @@ from simulator.clientbase import cash_table, clients_table
 from simulator.config import COOLED, Scenario
 from simulator.events import FLOW_EVENTS
 from simulator.money import activity_table, month_labels, payroll, pnl, weekly_ranking
+from simulator.stability import STABLE, Stability, assess
 
 DAY_HOURS = 24.0
 
@@ -510,6 +511,35 @@ def _capacity_sentence(top: pd.Series) -> str:
             f"{int(top['lost_cooled'])} went cold while queued, and {trend_text}.")
 
 
+# -- stability ----------------------------------------------------------------------------------
+
+
+def stability(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
+              window: tuple[float, float]) -> Stability:
+    """Whether any queue grows without bound (method: ``simulator.stability``, ``docs/model.md``).
+
+    ``visits`` are all step visits, warm-up included; utilisation is taken over the window's
+    second half and last quarter, where an overloaded role is busy all its working hours.
+    """
+    start, end = window
+
+    def utilization(since: float) -> dict[str, float]:
+        table, _ = role_tables(visits, staff, scenario, (start + (end - start) * since, end))
+        return dict(zip(table["role"], table["utilization"], strict=True)) if len(table) else {}
+
+    return assess(visits, utilization(1 / 2), utilization(3 / 4),
+                  [st.name for st in scenario.stages], window)
+
+
+def with_stability_warning(verdict: dict[str, Any], stable: Stability) -> dict[str, Any]:
+    """The bottleneck verdict with the stability warning appended as its own sentence, when a
+    queue grows without bound ("Hunters cannot keep up: …"); unchanged otherwise."""
+    warning = stable.warning()
+    if not warning:
+        return verdict
+    return {**verdict, "verdict": f"{verdict['verdict']} {warning}"}
+
+
 # -- everything for one run ---------------------------------------------------------------------
 
 
@@ -534,6 +564,7 @@ class RunMetrics:
     ranking: pd.DataFrame
     warnings: pd.DataFrame
     window: tuple[float, float] = field(default=(0.0, 0.0))
+    stability: Stability = STABLE
 
     def money(self) -> dict[str, float]:
         """Totals of the P&L over the run: revenue, costs, profit."""
@@ -558,6 +589,7 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     stages = stage_table(stage_rows, all_stage_rows, scenario, window)
     # time averages (utilisation, queues) cover every lead present in the window
     roles, people = role_tables(all_visits, staff, scenario, window)
+    stable = stability(all_visits, staff, scenario, window)
     return RunMetrics(
         overall=overall(counted, orders),
         stages=stages,
@@ -572,8 +604,10 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
         activity=activity_table(events),
         ranking=weekly_ranking(events, scenario),
         warnings=red_warnings(visits),
-        bottleneck=bottleneck(stages, roles, all_visits, scenario, window),
+        bottleneck=with_stability_warning(
+            bottleneck(stages, roles, all_visits, scenario, window), stable),
         pnl=pnl(events, staff, scenario, pay),
         payroll=pay,
         window=window,
+        stability=stable,
     )

@@ -17,6 +17,7 @@ import pandas as pd
 
 from simulator.config import Scenario
 from simulator.metrics import RunMetrics
+from simulator.stability import QueueStability, unstable_sentence
 
 # two-sided 95% Student t quantiles t(0.975, df) for df = 1..30
 _T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
@@ -125,8 +126,60 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
                      for f in ("utilization", "queue_mean")})}
         for i, role in enumerate(scenario.roles)
     ]
+    doc["stability"] = stability_block(runs)
     doc["bottleneck"] = _bottleneck(runs)
+    if len(runs) > 1 and doc["stability"]["warning"]:
+        doc["bottleneck"]["verdict"] += " " + doc["stability"]["warning"]
     return doc
+
+
+def stability_block(runs: Sequence[RunMetrics]) -> dict[str, Any]:
+    """``summary.json``'s ``stability``: one run's verdict, or over replications stable only if
+    every replication is, with the share of unstable ones and, per queue, the means of its
+    evidence over the replications where it was unstable (``unstable``) or to watch (``watch``).
+    """
+    if len(runs) == 1:
+        return runs[0].stability.to_json()
+    n = len(runs)
+    unstable_runs = sum(not r.stability.stable for r in runs)
+    by_queue: dict[tuple[str, str], list[QueueStability]] = {}
+    for r in runs:
+        for q in r.stability.queues:
+            by_queue.setdefault((q.stage, q.role), []).append(q)
+    queues, unstable, watch = [], [], []
+    for (stage, role), qs in by_queue.items():
+        bad = [q for q in qs if q.status == "unstable"]
+        to_watch = [q for q in qs if q.status == "watch"]
+        queues.append({"stage": stage, "role": role, "unstable_share": round(len(bad) / n, 6),
+                       "watch_share": round(len(to_watch) / n, 6), **_evidence_means(qs)})
+        if bad:
+            unstable.append({"stage": stage, "role": role, "share": round(len(bad) / n, 6),
+                             **_evidence_means(bad)})
+        elif to_watch:
+            watch.append({"stage": stage, "role": role, "share": round(len(to_watch) / n, 6),
+                          "reason": to_watch[0].reason, **_evidence_means(to_watch)})
+    runs_text = f"In all {n} replications" if unstable_runs == n \
+        else f"In {unstable_runs} of {n} replications"
+    warning = unstable_sentence(unstable, prefix=f"{runs_text}, ") if unstable else ""
+    return {"stable": unstable_runs == 0, "replications": n,
+            "unstable_replications": unstable_runs,
+            "unstable_share": round(unstable_runs / n, 6),
+            "unstable": unstable, "watch": watch, "queues": queues, "warning": warning or None}
+
+
+_EVIDENCE = ("queue_mean", "queue_at_end", "growth_per_30d", "utilization_second_half",
+             "utilization_last_quarter", "in_progress_at_end", "expected_in_progress",
+             "stuck_ratio", "arrivals_per_30d", "overload")
+
+
+def _evidence_means(qs: Sequence[QueueStability]) -> dict[str, Any]:
+    """Mean of each piece of evidence over the given replications (infinite ratios left out)."""
+    out: dict[str, Any] = {}
+    for key in _EVIDENCE:
+        values = [float(getattr(q, key)) for q in qs]
+        finite = [v for v in values if math.isfinite(v)]
+        out[key] = _json_number(float(np.mean(finite))) if finite else None
+    return out
 
 
 def _py(value: Any) -> Any:
@@ -174,12 +227,22 @@ def _bottleneck(runs: Sequence[RunMetrics]) -> dict[str, Any]:
             evidence.update(_numbers({key: [float(b["evidence"][key]) for b in agreeing]}))
         else:
             evidence[key] = _json_value(value)
+    first = next(r for r in runs if r.bottleneck is agreeing[0])
     return {"stage": stage, "role": role, "kind": kind, "evidence": evidence,
             "watch": [{k: _json_value(v) for k, v in w.items()}
                       for w in agreeing[0].get("watch", [])],
             "agreement": round(count / len(runs), 6),
-            "verdict": f"{agreeing[0]['verdict']} (the verdict of {count} of {len(runs)} "
-                       f"replications; figures from the first)"}
+            "verdict": f"{_without_stability_warning(first)} (the verdict of {count} of "
+                       f"{len(runs)} replications; figures from the first)"}
+
+
+def _without_stability_warning(run: RunMetrics) -> str:
+    """A run's bottleneck verdict without its own stability warning: over replications the
+    warning is the replications' (``stability_block``), appended once."""
+    verdict = str(run.bottleneck["verdict"])
+    warning = run.stability.warning()
+    return verdict[:-len(warning) - 1] if warning and verdict.endswith(" " + warning) \
+        else verdict
 
 
 def _json_value(value: Any) -> Any:
