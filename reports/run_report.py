@@ -225,8 +225,20 @@ def _headline(ctx: _Context) -> Section:
                  f"95% confidence interval.")
     if plan:
         text += " Against the plan where one exists."
+    warning = _stability_warning(s)
     return Section("headline", "Headline figures",
-                   (KpiGrid(tuple(k for k in items if k is not None)), Paragraph(text, "note")))
+                   (KpiGrid(tuple(k for k in items if k is not None)), *warning,
+                    Paragraph(text, "note")))
+
+
+def _stability_warning(summary: dict[str, Any]) -> tuple[Paragraph, ...]:
+    """The engine's warning when a queue grows without bound (``summary.json``'s
+    ``stability``), shown with the figures it puts in doubt; nothing when stable."""
+    stability = summary.get("stability")
+    if not isinstance(stability, dict) or stability.get("stable", True):
+        return ()
+    return (Paragraph(f"Not sustainable. {stability.get('warning') or ''}".strip(),
+                      "warning"),)
 
 
 def _format(style: NumberStyle, value: float | None, fmt: str) -> str:
@@ -263,7 +275,7 @@ def _bottleneck(ctx: _Context) -> Section:
                     f"leads it decides.")
     else:
         sentence = str(b.get("verdict", "No verdict."))
-    blocks: list[Any] = [Paragraph(sentence, "verdict")]
+    blocks: list[Any] = [Paragraph(sentence, "verdict"), *_stability_warning(ctx.run.summary)]
     detail = str(b.get("verdict", ""))
     agreement = finite(b.get("agreement"))
     if detail and detail != sentence:
