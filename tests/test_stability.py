@@ -7,6 +7,9 @@ is 1 − 1/ρ.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -155,3 +158,22 @@ def test_summary_stability_block_over_replications() -> None:
     assert verdict.count("not sustainable") == 1 and verdict.endswith(block["warning"])
     single = summary(scenario, 3, runs[:1])["stability"]
     assert single["stable"] is False and single["unstable"][0]["queue_at_end"] > 100
+
+
+def test_salesim_run_prints_the_warning_first(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    scenario = tmp_path / "tandem.yaml"
+    scenario.write_text(TANDEM % f"{1.3 * 24 / 10:.4f}")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert text.index("⚠ Not sustainable. First staff cannot keep up in one") \
+        < text.index("Leads:")
+    block = json.loads((out / "summary.json").read_text())["stability"]
+    assert block["stable"] is False and block["unstable"][0]["role"] == "first"
+    assert block["warning"] in " ".join(
+        json.loads((out / "summary.json").read_text())["bottleneck"]["verdict"].split())
