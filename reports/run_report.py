@@ -236,8 +236,20 @@ def _headline(ctx: _Context) -> Section:
                  f"its margin of error (see the appendix).")
     if plan:
         text += " Against the plan where one exists."
+    warning = _stability_warning(s)
     return Section("headline", "Headline figures",
-                   (KpiGrid(tuple(k for k in items if k is not None)), Paragraph(text, "note")))
+                   (KpiGrid(tuple(k for k in items if k is not None)), *warning,
+                    Paragraph(text, "note")))
+
+
+def _stability_warning(summary: dict[str, Any]) -> tuple[Paragraph, ...]:
+    """The engine's warning when a queue grows without bound (``summary.json``'s
+    ``stability``), shown with the figures it puts in doubt; nothing when stable."""
+    stability = summary.get("stability")
+    if not isinstance(stability, dict) or stability.get("stable", True):
+        return ()
+    return (Paragraph(f"Not sustainable. {stability.get('warning') or ''}".strip(),
+                      "warning"),)
 
 
 def _format(style: NumberStyle, value: float | None, fmt: str) -> str:
@@ -260,7 +272,7 @@ def _bottleneck(ctx: _Context) -> Section:
     runs = ctx.run.replications
     votes = (round(agreement * runs), runs) if agreement is not None and runs > 1 else None
     sentence = bottleneck_text(b, ctx.run.scenario, ctx.labels.locale, agreement=votes)
-    blocks: list[Any] = [Paragraph(sentence, "verdict")]
+    blocks: list[Any] = [Paragraph(sentence, "verdict"), *_stability_warning(ctx.run.summary)]
     if len(ctx.run.stages) and len(ctx.run.roles):
         blocks.append(ctx.figure(
             "bottleneck", "Evidence for the verdict",

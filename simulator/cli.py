@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -217,6 +218,9 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int, local
             + (f", {replications} replications (mean ± 95% margin of error)"
                if replications > 1 else ""))
     out.print(head)
+    stability = doc.get("stability") or {}
+    if stability.get("warning"):  # first, before any figure that it puts in doubt
+        out.print(f"[bold red]⚠ Not sustainable. {escape(stability['warning'])}[/bold red]")
     out.print(f"Leads: {_ci(leads, 'generated', nf.integer)} generated, "
               f"{_ci(leads, 'won', nf.integer)} won, {_ci(leads, 'lost', nf.integer)} lost, "
               f"{_ci(leads, 'in_progress', nf.integer)} in progress. "
@@ -259,6 +263,20 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int, local
     agreement = b.get("agreement")
     votes = (round(agreement * replications), replications) if agreement is not None else None
     out.print(f"[bold]{bottleneck_text(b, scenario, locale, agreement=votes)}[/bold]")
+    if stability.get("stable"):  # an unstable run's warning is in the verdict already
+        out.print(_stability_line(stability))
+
+
+def _stability_line(stability: dict[str, Any]) -> str:
+    """One line for a stable run: every queue is served, and which ones to watch."""
+    watch = "; ".join(
+        f"{w['stage']} ({w['role']}) — {w['reason']}"
+        + (f", busy {w['utilization_last_quarter']:.0%} in the last quarter"
+           if w.get("utilization_last_quarter") is not None else "")
+        + (f", in {w['share']:.0%} of replications" if "share" in w else "")
+        for w in stability.get("watch", []))
+    return "Stability: every queue is served" + (f"; to watch: {escape(watch)}." if watch
+                                                  else ".")
 
 
 def _money(nf: NumberFormat, value: float | None) -> str:

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -53,6 +54,7 @@ from simulator.experiments.optimize import (
     Optimizer,
     Problem,
     candidates_rows,
+    check_replications,
     constraint_metrics,
     default_bounds,
     optimize_document,
@@ -417,19 +419,38 @@ def _print_compare(doc: dict[str, Any], target: Path, nf: NumberFormat, labels: 
               f"replications, seed {doc['seed']}, {doc['horizon_days']:g} days (mean ± 95% CI)")
     table = Table(title_justify="left")
     for col in ("variant", f"revenue, {cur}/month", f"profit, {cur}/month",
-                f"Δ profit vs base, {cur}/month", "won/month", "bottleneck"):
-        table.add_column(col, justify="left" if col in ("variant", "bottleneck") else "right")
+                f"Δ profit vs base, {cur}/month", "won/month", "bottleneck", "stable"):
+        table.add_column(col, justify="left" if col in ("variant", "bottleneck", "stable")
+                         else "right")
     for v in doc["variants"]:
         m = v["means"]
         delta = ("(base)" if v["is_base"]
                  else _pm(v["differences"]["profit_per_month"], nf, signed=True))
         table.add_row(v["name"], _pm(m["revenue_per_month"], nf), _pm(m["profit_per_month"], nf),
-                      delta, _pm(m["won_per_month"], nf), _where(v["bottleneck"], labels))
+                      delta, _pm(m["won_per_month"], nf), _where(v["bottleneck"], labels),
+                      _stable_cell(v["stability"]))
     out.print(table)
     for v in doc["variants"][1:]:
         out.print(v["verdict"], markup=False)
+    _print_unstable(doc["variants"])
     _print_notes(doc)
     out.print(f"Results written to [bold]{target}/[/bold]")
+
+
+def _stable_cell(stability: dict[str, Any]) -> str:
+    """'yes', or '[red]NO: 3/10 runs[/red]': whether the variant's queues stay bounded."""
+    if stability["stable"]:
+        return "yes"
+    return (f"[bold red]NO: {stability['unstable_replications']}/{stability['replications']} "
+            f"runs[/bold red]")
+
+
+def _print_unstable(variants: Sequence[dict[str, Any]]) -> None:
+    """One line per variant whose queues grow without bound (the table's 'stable' column)."""
+    for v in variants:
+        if not v["stability"]["stable"]:
+            out.print(f"[bold red]⚠ {escape(v['name'])}: {escape(v['stability']['text'])}; its "
+                      f"figures at the horizon depend on how long you simulate.[/bold red]")
 
 
 def _print_notes(doc: dict[str, Any]) -> None:
@@ -513,14 +534,16 @@ def _print_sweep(doc: dict[str, Any], target: Path) -> None:
     paths = [a["path"] for a in doc["axes"]]
     for p in paths:
         table.add_column(p, justify="right")
-    for col in (f"revenue, {cur}/month", f"profit, {cur}/month", "won/month", "bottleneck"):
-        table.add_column(col, justify="left" if col == "bottleneck" else "right")
+    for col in (f"revenue, {cur}/month", f"profit, {cur}/month", "won/month", "bottleneck",
+                "stable"):
+        table.add_column(col, justify="left" if col in ("bottleneck", "stable") else "right")
     for v in doc["variants"]:
         m = v["means"]
         table.add_row(*(str(v["values"][p]) for p in paths), _pm(m["revenue_per_month"]),
                       _pm(m["profit_per_month"]), _pm(m["won_per_month"]),
-                      _where(v["bottleneck"]))
+                      _where(v["bottleneck"]), _stable_cell(v["stability"]))
     out.print(table)
+    _print_unstable(doc["variants"])
     _print_notes(doc)
     out.print(f"Results written to [bold]{target}/[/bold]")
 
@@ -595,8 +618,9 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
     hires = Table(title="+1 person, ranked by profit per rouble of added payroll",
                   title_justify="left")
     for col in ("#", "role", f"added payroll, {cur}/month", f"Δ profit, {cur}/month",
-                f"Δ revenue, {cur}/month", "profit per rouble", "bottleneck after"):
-        hires.add_column(col, justify="left" if col in ("role", "bottleneck after") else "right")
+                f"Δ revenue, {cur}/month", "profit per rouble", "bottleneck after", "stable"):
+        hires.add_column(col, justify="left" if col in ("role", "bottleneck after", "stable")
+                         else "right")
     for i, name in enumerate(doc["ranking"]["hires"], 1):
         r = by_name[name]
         pr = r["profit_per_rouble"]
@@ -605,7 +629,7 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
                       _pm(r["delta_profit_per_month"], signed=True),
                       _pm(r["delta_revenue_per_month"], signed=True),
                       nf.signed(None if pr is None else pr["mean"], 2),
-                      _where(r["bottleneck"]))
+                      _where(r["bottleneck"]), _stable_cell(r["stability"]))
     out.print(hires)
     faster = Table(title=f"{doc['faster_share']:.0%} less work per step, ranked by profit "
                          f"(what the improvement is worth a month)", title_justify="left")
@@ -616,6 +640,7 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
         faster.add_row(str(i), r["role"], _pm(r["delta_profit_per_month"], signed=True),
                        _pm(r["delta_revenue_per_month"], signed=True))
     out.print(faster)
+    _print_unstable(doc["comparison"]["variants"])
     _print_notes(doc["comparison"])
     out.print(f"Results written to [bold]{target}/[/bold]")
 
@@ -671,6 +696,8 @@ def optimize(
                              source=str(scenario_path))
         problem = _problem(base, objective, constraint or [], budget or [], roles,
                            ranges or [], plan)
+        for warning in check_replications(problem.constraints, replications):
+            err.print(f"warning: {escape(warning)}")
     except ExperimentError as exc:
         fail(str(exc))
     target = _target(out_dir, base.name, "optimize", force)
@@ -689,10 +716,14 @@ def optimize(
             fail(str(exc))
     if not best.feasible:
         lab.store.discard()
-        shares = "; ".join(f"{c.text} met in {s[1]:.0%}"
-                           for c, s in zip(problem.constraints, best.statuses, strict=True))
-        fail(f"no staffing within the ranges and budget meets the constraints (closest: "
-              f"{best.variant.name}: {shares}); widen --range or --budget, or relax them")
+        shares = "; ".join([f"{c.text} met in {s[1]:.0%}"
+                            for c, s in zip(problem.constraints, best.statuses, strict=True)]
+                           + ([] if best.stable else
+                              [f"unstable in {best.unstable_share:.0%} of replications "
+                               f"({best.rejected([])})"]))
+        fail(f"no staffing within the ranges and budget meets the constraints with every queue "
+             f"stable (closest: {best.variant.name}: {shares}); widen --range or --budget, or "
+             f"relax them")
     doc = optimize_document(opt, best, current, seed=seed_value, method=method)
     files_out = {
         "optimize.json": json_writer(doc),

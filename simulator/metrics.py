@@ -34,6 +34,7 @@ from simulator.money import (
     weekly_ranking,
 )
 from simulator.planfact import Attainment, plan_attainment
+from simulator.stability import STABLE, Stability, assess
 from simulator.verdict import bottleneck_text
 
 DAY_HOURS = 24.0
@@ -515,6 +516,35 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+# -- stability ----------------------------------------------------------------------------------
+
+
+def stability(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
+              window: tuple[float, float]) -> Stability:
+    """Whether any queue grows without bound (method: ``simulator.stability``, ``docs/model.md``).
+
+    ``visits`` are all step visits, warm-up included; utilisation is taken over the window's
+    second half and last quarter, where an overloaded role is busy all its working hours.
+    """
+    start, end = window
+
+    def utilization(since: float) -> dict[str, float]:
+        table, _ = role_tables(visits, staff, scenario, (start + (end - start) * since, end))
+        return dict(zip(table["role"], table["utilization"], strict=True)) if len(table) else {}
+
+    return assess(visits, utilization(1 / 2), utilization(3 / 4),
+                  [st.name for st in scenario.stages], window)
+
+
+def with_stability_warning(verdict: dict[str, Any], stable: Stability) -> dict[str, Any]:
+    """The bottleneck verdict with the stability warning appended as its own sentence, when a
+    queue grows without bound ("Hunters cannot keep up: …"); unchanged otherwise."""
+    warning = stable.warning()
+    if not warning:
+        return verdict
+    return {**verdict, "verdict": f"{verdict['verdict']} {warning}"}
+
+
 # -- everything for one run ---------------------------------------------------------------------
 
 
@@ -540,6 +570,7 @@ class RunMetrics:
     warnings: pd.DataFrame
     window: tuple[float, float] = field(default=(0.0, 0.0))
     attainment: Attainment | None = None  # against the scenario's plan, if it has one
+    stability: Stability = STABLE
 
     def money(self) -> dict[str, float]:
         """Totals of the P&L over the run: revenue, costs, profit."""
@@ -566,6 +597,7 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     stages = stage_table(stage_rows, all_stage_rows, scenario, window)
     # time averages (utilisation, queues) cover every lead present in the window
     roles, people = role_tables(all_visits, staff, scenario, window)
+    stable = stability(all_visits, staff, scenario, window)
     return RunMetrics(
         overall=overall(counted, sold, revenue, first_cash(invoiced, scenario)),
         stages=stages,
@@ -580,9 +612,11 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
         activity=activity_table(events),
         ranking=weekly_ranking(events, scenario),
         warnings=red_warnings(visits),
-        bottleneck=bottleneck(stages, roles, all_visits, scenario, window),
+        bottleneck=with_stability_warning(
+            bottleneck(stages, roles, all_visits, scenario, window), stable),
         pnl=pnl(events, staff, scenario, pay),
         payroll=pay,
         window=window,
         attainment=plan_attainment(events, scenario) if scenario.plan is not None else None,
+        stability=stable,
     )

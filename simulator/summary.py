@@ -17,6 +17,7 @@ import pandas as pd
 
 from simulator.config import Scenario
 from simulator.metrics import RunMetrics
+from simulator.stability import QueueStability, unstable_sentence
 from simulator.verdict import bottleneck_text
 
 # two-sided 95% Student t quantiles t(0.975, df) for df = 1..30
@@ -135,8 +136,60 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
                      for f in ("utilization", "queue_mean")})}
         for i, role in enumerate(scenario.roles)
     ]
+    doc["stability"] = stability_block(runs)
     doc["bottleneck"] = _bottleneck(runs, scenario)
+    if len(runs) > 1 and doc["stability"]["warning"]:
+        doc["bottleneck"]["verdict"] += " " + doc["stability"]["warning"]
     return doc
+
+
+def stability_block(runs: Sequence[RunMetrics]) -> dict[str, Any]:
+    """``summary.json``'s ``stability``: one run's verdict, or over replications stable only if
+    every replication is, with the share of unstable ones and, per queue, the means of its
+    evidence over the replications where it was unstable (``unstable``) or to watch (``watch``).
+    """
+    if len(runs) == 1:
+        return runs[0].stability.to_json()
+    n = len(runs)
+    unstable_runs = sum(not r.stability.stable for r in runs)
+    by_queue: dict[tuple[str, str], list[QueueStability]] = {}
+    for r in runs:
+        for q in r.stability.queues:
+            by_queue.setdefault((q.stage, q.role), []).append(q)
+    queues, unstable, watch = [], [], []
+    for (stage, role), qs in by_queue.items():
+        bad = [q for q in qs if q.status == "unstable"]
+        to_watch = [q for q in qs if q.status == "watch"]
+        queues.append({"stage": stage, "role": role, "unstable_share": round(len(bad) / n, 6),
+                       "watch_share": round(len(to_watch) / n, 6), **_evidence_means(qs)})
+        if bad:
+            unstable.append({"stage": stage, "role": role, "share": round(len(bad) / n, 6),
+                             **_evidence_means(bad)})
+        elif to_watch:
+            watch.append({"stage": stage, "role": role, "share": round(len(to_watch) / n, 6),
+                          "reason": to_watch[0].reason, **_evidence_means(to_watch)})
+    runs_text = f"In all {n} replications" if unstable_runs == n \
+        else f"In {unstable_runs} of {n} replications"
+    warning = unstable_sentence(unstable, prefix=f"{runs_text}, ") if unstable else ""
+    return {"stable": unstable_runs == 0, "replications": n,
+            "unstable_replications": unstable_runs,
+            "unstable_share": round(unstable_runs / n, 6),
+            "unstable": unstable, "watch": watch, "queues": queues, "warning": warning or None}
+
+
+_EVIDENCE = ("queue_mean", "queue_at_end", "growth_per_30d", "utilization_second_half",
+             "utilization_last_quarter", "in_progress_at_end", "expected_in_progress",
+             "stuck_ratio", "arrivals_per_30d", "overload")
+
+
+def _evidence_means(qs: Sequence[QueueStability]) -> dict[str, Any]:
+    """Mean of each piece of evidence over the given replications (infinite ratios left out)."""
+    out: dict[str, Any] = {}
+    for key in _EVIDENCE:
+        values = [float(getattr(q, key)) for q in qs]
+        finite = [v for v in values if math.isfinite(v)]
+        out[key] = _json_number(float(np.mean(finite))) if finite else None
+    return out
 
 
 def _py(value: Any) -> Any:

@@ -364,3 +364,36 @@ def test_budgets() -> None:
     for bad in ("people=3", "headcount=2.5", "payroll=-1", "headcount"):
         with pytest.raises(ExperimentError, match="--budget"):
             parse_budget([bad])
+
+
+# -- stability in the experiment documents -----------------------------------------------
+
+
+def test_compare_and_sweep_say_whether_each_variant_is_stable() -> None:
+    """Tiny's single closer is loaded to ρ ≈ 1.2 (3.6 proposals of 3 hours a 9-hour day);
+    a second closer brings it to 0.6. Two replications of 60 days."""
+    from simulator.experiments.compare import compare_document
+    from simulator.experiments.sweep import sweep_document, sweep_summary_table
+
+    axes = [parse_vary("roles.closer.headcount=1,2")]
+    variants = grid(tiny(), axes)
+    records = inline_lab(7).records(variants, 2)
+    assert [r["unstable"] for r in records[0]] == [1.0, 0.0]  # one replication of the two
+    assert records[0][0]["unstable_queues"] == "closing (closer)"
+    assert records[0][0]["overload"] > 0.05 and records[1][0]["overload"] == 0.0
+    doc = compare_document(variants, records, seed=7, replications=2)
+    base_entry, other = doc["variants"]
+    assert base_entry["stability"]["stable"] is False
+    assert base_entry["stability"]["unstable_share"] == 0.5
+    assert base_entry["stability"]["unstable"] == [{"stage": "closing", "role": "closer",
+                                                    "share": 0.5}]
+    assert base_entry["means"]["unstable"]["mean"] == 0.5
+    assert other["stability"]["stable"] is True
+    assert other["verdict"].endswith(
+        "; queues stable in all 2 replications (the base is NOT SUSTAINABLE in 1 of 2 "
+        "replications: closer queue grows without bound (closing)).")
+    sweep = sweep_document("tiny", axes, variants, records, seed=7, replications=2)
+    assert [v["stability"]["stable"] for v in sweep["variants"]] == [False, True]
+    table = sweep_summary_table(sweep)
+    assert table["unstable_share"].tolist() == [0.5, 0.0]
+    assert table["unstable_queues"].tolist() == ["closing (closer)", ""]

@@ -14,6 +14,10 @@ from simulator.experiments.optimize import (
     Objective,
     Optimizer,
     Problem,
+    candidates_rows,
+    check_replications,
+    min_replications,
+    optimize_document,
     parse_constraint,
 )
 from simulator.experiments.records import metric_names
@@ -23,7 +27,7 @@ from simulator.experiments.stats import (
     parse_precision,
     unpaired_difference,
 )
-from simulator.experiments.variants import Change, Variant, apply
+from simulator.experiments.variants import Change, ExperimentError, Variant, apply
 from tests.test_experiments import TINY, inline_lab, tiny
 from tests.test_experiments_cli import run
 
@@ -115,3 +119,49 @@ def test_search_finds_the_exhaustive_optimum(objective: Objective, constraints: 
     assert best.staffing == exhaustive.staffing
     assert best.feasible
     assert len(searched.evaluated) < 16  # it did not look at everything
+
+
+def test_the_search_never_returns_a_staffing_whose_queues_grow(shared_lab: Lab) -> None:
+    """Tiny's cheapest staffing that meets 60% of the plan (2 hunters, 1 closer) has a closer
+    loaded to ρ ≈ 1.2: its queue grows without bound, and it must not be picked."""
+    base = tiny()
+    metrics = [*metric_names(base), "plan_attainment"]
+    problem = Problem(base, ["hunter", "closer"], [(1, 3), (1, 3)], "cost",
+                      [parse_constraint("plan_attainment>=0.6", metrics)], Budget(), 1_200_000.0)
+    reps = 2
+    exhaustive = Optimizer(problem, shared_lab, reps)
+    best_everywhere = exhaustive.exhaustive()
+    searched = Optimizer(problem, shared_lab, reps)
+    best = searched.search()
+    assert best.staffing == best_everywhere.staffing == (2, 2)
+    assert best.feasible and best.stable and best.unstable_share == 0.0
+    cheap = exhaustive.evaluated[(2, 1)]
+    assert cheap.statuses[0][0]  # it "meets" the constraint on attainment ...
+    assert not cheap.feasible and not cheap.stable  # ... but its closer queue grows
+    assert cheap.payroll_per_month < best.payroll_per_month
+    assert cheap.rejected(problem.constraints) == "closer queue grows"
+    doc = optimize_document(exhaustive, best_everywhere, cheap, seed=7, method="exhaustive")
+    first = doc["rejected_unstable"][0]
+    assert first["staffing"] == {"hunter": 2, "closer": 1}
+    assert first["rejected"] == "closer queue grows"
+    assert doc["best"]["stability"]["stable"] and not doc["current"]["stability"]["stable"]
+    assert "(rejected: closer queue grows)" in doc["verdict"]
+    assert "queues stable in every replication (the current staffing's are not" in doc["verdict"]
+    rows = {(r["hunter"], r["closer"]): r for r in candidates_rows(exhaustive)}
+    assert rows[(2, 1)]["rejected"] == "closer queue grows" and not rows[(2, 1)]["feasible"]
+    assert rows[(2, 1)]["unstable_queues"].startswith("closing (closer)")
+    assert rows[(2, 2)]["rejected"] == "" and rows[(2, 2)]["unstable_share"] == 0.0
+
+
+def test_chance_constraints_need_enough_replications() -> None:
+    assert [min_replications(p) for p in (0.5, 0.75, 0.8, 0.9, 0.95, 0.99, 1.0)] \
+        == [2, 4, 5, 10, 20, 100, 1]
+    metrics = [*metric_names(tiny()), "plan_attainment"]
+    chance = [parse_constraint("plan_attainment>=0.95 @ p=0.9", metrics)]
+    with pytest.raises(ExperimentError, match=r"5 replications cannot estimate p=0.9 .* use "
+                                              r"-r 10 or more"):
+        check_replications(chance, 5)
+    [warning] = check_replications(chance, 10)
+    assert "allow only 1 run(s) to miss the bound" in warning and "-r 20" in warning
+    assert check_replications(chance, 20) == []
+    assert check_replications([parse_constraint("cycle_days<=30", metrics)], 2) == []

@@ -280,6 +280,23 @@ def test_replications_give_confidence_intervals(tmp_path_factory: pytest.TempPat
     assert "Student's t" in method.blocks[0].text and "95 of 100" in method.blocks[0].text
 
 
+def test_an_unstable_run_is_flagged_in_the_headline_and_the_bottleneck(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, fast_charts: None) -> None:
+    run = copy_run(make_run(tmp_path_factory, BASELINE, days=30), tmp_path)
+    stable = assemble(load_run(run)).report
+    assert not [b for sec in stable.sections for b in sec.blocks
+                if getattr(b, "tone", "") == "warning" and "sustainable" in b.text]
+    summary = json.loads((run / "summary.json").read_text())
+    warning = "Hunters cannot keep up in lead_development: … — this staffing is not sustainable."
+    summary["stability"] = {**summary["stability"], "stable": False, "warning": warning}
+    (run / "summary.json").write_text(json.dumps(summary))
+    report = assemble(load_run(run)).report
+    for section in ("headline", "bottleneck"):
+        blocks = next(s for s in report.sections if s.id == section).blocks
+        flagged = [b for b in blocks if getattr(b, "tone", "") == "warning"]
+        assert [b.text for b in flagged] == [f"Not sustainable. {warning}"], section
+
+
 # -- writing the files ----------------------------------------------------------------------------
 
 

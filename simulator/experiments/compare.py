@@ -17,13 +17,16 @@ from simulator.experiments.records import (
     BASE_METRICS,
     PLAN_ATTAINMENT,
     TEXT_FIELDS,
+    UNSTABLE,
     Record,
     has_plan,
+    unstable_queues,
     with_plan,
 )
 from simulator.experiments.stats import Estimate, estimate, number, paired_difference
 from simulator.experiments.stats import unpaired_difference as unpaired
 from simulator.experiments.variants import Variant, changes_between
+from simulator.stability import rejection_reason
 
 SCHEMA = "salesim.compare/1"
 
@@ -49,6 +52,8 @@ _HEADLINE: dict[str, tuple[str, str, str]] = {
     "lost": ("lost leads over the window", "leads", "lower"),
     "generated": ("leads over the window", "leads", "higher"),
     "in_progress": ("leads still open at the horizon", "leads", "lower"),
+    UNSTABLE: ("share of replications whose queues grow without bound", "share", "lower"),
+    "overload": ("share of the work the overloaded roles cannot serve", "share", "lower"),
     PLAN_ATTAINMENT: ("plan attainment", "share", "higher"),
 }
 
@@ -92,6 +97,32 @@ def bottleneck_summary(records: Sequence[Record]) -> dict[str, Any]:
             "votes": [{"stage": s or None, "role": ro or None, "kind": k, "share":
                        number(c / len(records))}
                       for (s, ro, k), c in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]}
+
+
+def stability_summary(records: Sequence[Record]) -> dict[str, Any]:
+    """Whether a variant's queues stay bounded: stable only if every replication is, the share
+    of unstable replications, and per queue the share of replications where it grew without
+    bound (method: ``simulator.stability``)."""
+    n = len(records)
+    bad = [r for r in records if float(r.get(UNSTABLE, 0.0)) >= 0.5]
+    counts = Counter(q for r in bad for q in unstable_queues(r))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    queues = [{"stage": stage, "role": role, "share": number(c / n)}
+              for (stage, role), c in ranked]
+    return {"stable": not bad, "replications": n, "unstable_replications": len(bad),
+            "unstable_share": number(len(bad) / n) if n else None, "unstable": queues,
+            "text": stability_text(len(bad), n, [q for q, _ in ranked])}
+
+
+def stability_text(bad: int, n: int, queues: Sequence[tuple[str, str]]) -> str:
+    """'queues stable in all 10 replications' or 'NOT SUSTAINABLE in 3 of 10 replications:
+    hunter queue grows (lead_development)'."""
+    if not bad:
+        return f"queues stable in all {n} replications" if n > 1 else "queues stable"
+    runs = f"all {n}" if bad == n else f"{bad} of {n}"
+    where = ", ".join(dict.fromkeys(stage for stage, _ in queues))
+    return (f"NOT SUSTAINABLE in {runs} replications: {rejection_reason(queues)} without "
+            f"bound ({where})")
 
 
 def compare_document(variants: Sequence[Variant], records: Sequence[Sequence[Record]], *,
@@ -143,6 +174,7 @@ def compare_document(variants: Sequence[Variant], records: Sequence[Sequence[Rec
                        "queue_mean": estimate(_values(rs, f"queue_mean.{r.name}")).to_json()}
                       for r in variant.scenario.roles],
             "bottleneck": bottleneck_summary(rs),
+            "stability": stability_summary(rs),
             "differences": None,
             "verdict": None,
         }
@@ -240,7 +272,18 @@ def verdict(name: str, base: str, diffs: dict[str, dict[str, Any]], base_b: dict
     else:
         where = (f"bottleneck moves from {describe_bottleneck(base_b)} to "
                  f"{describe_bottleneck(var_b)}")
-    return f"{name} vs {base}: " + ", ".join(parts) + f"; {where}."
+    return f"{name} vs {base}: " + ", ".join(parts) + f"; {where}; " \
+        + _stability_clause(base, base_recs, var_recs) + "."
+
+
+def _stability_clause(base: str, base_recs: Sequence[Record], var_recs: Sequence[Record]
+                      ) -> str:
+    """The variant's stability, and the base's when it differs."""
+    mine, theirs = stability_summary(var_recs), stability_summary(base_recs)
+    text = str(mine["text"])
+    if theirs["unstable_replications"] and not mine["unstable_replications"]:
+        text += f" (the base is {theirs['text']})"
+    return text
 
 
 # -- tables --------------------------------------------------------------------------------------

@@ -20,6 +20,17 @@ Search (``docs/experiments.md``):
 "Better" is one order for both phases and for the exhaustive search the tests check it against:
 feasible before infeasible; among infeasible, smaller violation; among feasible, higher expected
 profit (``profit``) or lower payroll, then higher profit (``cost``).
+
+**Stability is a constraint of every search**: a staffing is infeasible when more than
+:data:`MAX_UNSTABLE_SHARE` of its replications have a queue that grows without bound
+(``simulator.stability``), whatever else it meets — its figures at the horizon would depend on
+how long one simulates. Its violation then adds the share of unstable replications and their
+mean ``overload`` (the share of work the overloaded roles cannot serve), which falls with every
+hire into an overloaded role, so the marginal analysis is led towards stable staffings.
+
+**Chance constraints need replications**: ``@ p=P`` is estimated as the share of R replications
+that meet the bound; with R < 1/(1 − P) that share is "all R runs" and cannot tell P from 1, so
+such a request is refused (:func:`check_replications`).
 """
 
 from __future__ import annotations
@@ -37,16 +48,26 @@ from simulator.experiments.compare import rounded
 from simulator.experiments.lab import Lab
 from simulator.experiments.records import (
     PLAN_ATTAINMENT,
+    UNSTABLE,
     Record,
     has_plan,
     metric_names,
+    unstable_queues,
     with_plan,
 )
 from simulator.experiments.stats import Estimate, estimate, number, paired_difference
 from simulator.experiments.variants import Change, ExperimentError, Variant, apply
+from simulator.stability import rejection_reason
 
 SCHEMA = "salesim.optimize/1"
 MAX_EXHAUSTIVE = 5_000
+# A staffing with any unstable replication is infeasible: a queue that grows without bound in
+# one plausible future out of R is not a staffing to recommend (and the check is conservative:
+# a role must be saturated over the second half with a queue still rising, docs/model.md).
+MAX_UNSTABLE_SHARE = 0.0
+# Below this many times the minimum number of replications a chance constraint needs, the
+# estimate of its probability rests on one or two runs: allowed, with a warning.
+COMFORTABLE_REPLICATIONS = 2
 Objective = Literal["profit", "cost"]
 Staffing = tuple[int, ...]
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -141,6 +162,44 @@ def _number(text: str, whole: str) -> float:
     return value
 
 
+def min_replications(probability: float) -> int:
+    """The fewest replications R that can estimate "met in a share ``probability`` of runs":
+    R ≥ 1/(1 − p), so that at least one run may miss the bound (with fewer, "90% of runs" is
+    "all of them"). 1 for p = 1, which asks for every run anyway."""
+    if probability >= 1:
+        return 1
+    return math.ceil(1 / (1 - probability) - 1e-9)
+
+
+def check_replications(constraints: Sequence[Constraint], replications: int) -> list[str]:
+    """Refuse chance constraints that R replications cannot estimate; warn when barely can.
+
+    Returns:
+        Warnings (one line each) for constraints with R below
+        :data:`COMFORTABLE_REPLICATIONS` × the minimum.
+
+    Raises:
+        ExperimentError: R is below ``min_replications(p)`` for some constraint.
+    """
+    warnings = []
+    for c in constraints:
+        if c.probability is None:
+            continue
+        need = min_replications(c.probability)
+        if replications < need:
+            raise ExperimentError(
+                f"--constraint {c.text!r}: {replications} replications cannot estimate "
+                f"p={c.probability:g} (with fewer than {need}, 'in {c.probability:.0%} of runs' "
+                f"means 'in all of them'); use -r {need} or more")
+        if replications < COMFORTABLE_REPLICATIONS * need:
+            warnings.append(
+                f"--constraint {c.text!r}: {replications} replications allow only "
+                f"{replications - math.ceil(c.probability * replications - 1e-9)} run(s) to "
+                f"miss the bound; the estimate of p={c.probability:g} is rough below "
+                f"-r {COMFORTABLE_REPLICATIONS * need}")
+    return warnings
+
+
 def constraint_metrics(scenario: Scenario, plan: float | None) -> list[str]:
     return [*metric_names(scenario), *([PLAN_ATTAINMENT] if has_plan(scenario, plan) else [])]
 
@@ -194,14 +253,29 @@ class Evaluation:
     payroll_per_month: float
     statuses: list[tuple[bool, float, float]]
     key: tuple[float, ...]
+    unstable_share: float = 0.0
+    unstable: tuple[tuple[str, str], ...] = ()  # (stage, role) unstable in some replication
+    stability_violation: float = 0.0
 
     @property
     def feasible(self) -> bool:
         return bool(self.key[0])
 
     @property
+    def stable(self) -> bool:
+        """No more than :data:`MAX_UNSTABLE_SHARE` of the replications are unstable."""
+        return self.unstable_share <= MAX_UNSTABLE_SHARE + 1e-12
+
+    @property
     def violation(self) -> float:
-        return sum(s[2] for s in self.statuses)
+        return sum(s[2] for s in self.statuses) + self.stability_violation
+
+    def rejected(self, constraints: Sequence[Constraint]) -> str:
+        """Why the staffing is infeasible ("" if it is not): 'hunter queue grows; …'."""
+        reasons = [] if self.stable else [rejection_reason(self.unstable)]
+        reasons += [f"{c.text} met in {s[1]:.0%}" for c, s in
+                    zip(constraints, self.statuses, strict=True) if not s[0]]
+        return "; ".join(reasons)
 
 
 @dataclass
@@ -268,14 +342,20 @@ class Optimizer:
                     for c in p.constraints]
         profit = estimate([r["profit_per_month"] for r in recs])
         payroll = sum(r.headcount * r.salary_per_month for r in variant.scenario.roles)
-        feasible = all(s[0] for s in statuses)
-        violation = sum(s[2] for s in statuses)
+        unstable_share = sum(float(r.get(UNSTABLE, 0.0)) for r in recs) / len(recs)
+        queues = tuple(dict.fromkeys(q for r in recs for q in unstable_queues(r)))
+        stable = unstable_share <= MAX_UNSTABLE_SHARE + 1e-12
+        stability_violation = 0.0 if stable else unstable_share + sum(
+            float(r.get("overload", 0.0)) for r in recs) / len(recs)
+        feasible = all(s[0] for s in statuses) and stable
+        violation = sum(s[2] for s in statuses) + stability_violation
         value = profit.mean if not math.isnan(profit.mean) else -math.inf
         if p.objective == "profit":
             key: tuple[float, ...] = (float(feasible), -violation, value)
         else:
             key = (float(feasible), -violation, -payroll, value)
-        return Evaluation(staffing, variant, recs, profit, payroll, statuses, key)
+        return Evaluation(staffing, variant, recs, profit, payroll, statuses, key,
+                          unstable_share, queues, stability_violation)
 
     def _note(self, phase: str, ev: Evaluation) -> None:
         self.trace.append({"phase": phase, "staffing": self.problem.counts(ev.staffing),
@@ -399,8 +479,33 @@ def _standing(problem: Problem, ev: Evaluation) -> dict[str, Any]:
         "violation": number(ev.violation),
         "constraints": [{"constraint": c.text, "met": s[0], "share_met": number(s[1])}
                         for c, s in zip(problem.constraints, ev.statuses, strict=True)],
+        "stability": _stability(ev),
+        "rejected": ev.rejected(problem.constraints) or None,
         "means": means,
     }
+
+
+def _stability(ev: Evaluation) -> dict[str, Any]:
+    return {"stable": ev.stable, "unstable_share": number(ev.unstable_share),
+            "unstable": [{"stage": stage, "role": role} for stage, role in ev.unstable],
+            "reason": rejection_reason(ev.unstable) or None}
+
+
+def rejected_as_unstable(opt: Optimizer) -> list[dict[str, Any]]:
+    """Staffings that met every constraint but not stability, best first by the objective:
+    what the optimiser would have picked had it ignored growing queues."""
+    p = opt.problem
+    found = [ev for ev in opt.evaluated.values()
+             if not ev.stable and all(s[0] for s in ev.statuses)]
+    if p.objective == "profit":
+        found.sort(key=lambda ev: -ev.profit.mean if not math.isnan(ev.profit.mean)
+                   else math.inf)
+    else:
+        found.sort(key=lambda ev: (ev.payroll_per_month, -ev.profit.mean))
+    return [{"staffing": p.counts(ev.staffing), "payroll_per_month": number(ev.payroll_per_month),
+             "profit_per_month": number(ev.profit.mean),
+             "unstable_share": number(ev.unstable_share),
+             "rejected": rejection_reason(ev.unstable)} for ev in found]
 
 
 def optimize_document(opt: Optimizer, best: Evaluation, current: Evaluation, *, seed: int,
@@ -430,6 +535,10 @@ def optimize_document(opt: Optimizer, best: Evaluation, current: Evaluation, *, 
         "best": _standing(p, best),
         "current": _standing(p, current),
         "best_minus_current": diff,
+        "stability_rule": {"max_unstable_share": MAX_UNSTABLE_SHARE,
+                           "text": "a staffing with a queue that grows without bound in any "
+                                   "replication is infeasible"},
+        "rejected_unstable": rejected_as_unstable(opt),
     }
     doc["verdict"] = optimize_verdict(doc)
     return doc
@@ -460,7 +569,20 @@ def optimize_verdict(doc: dict[str, Any]) -> str:
            for c in best["constraints"]]
     if met:
         text += "; " + "; ".join(met)
-    return text + "."
+    text += "; queues stable in every replication"
+    if not now["stability"]["stable"]:
+        text += (f" (the current staffing's are not: {now['stability']['reason']} in "
+                 f"{now['stability']['unstable_share']:.0%} of replications)")
+    text += "."
+    rejected = doc.get("rejected_unstable") or []
+    if rejected:
+        first = rejected[0]
+        staffing = ", ".join(f"{r} {n}" for r, n in first["staffing"].items())
+        text += (f" {len(rejected)} {'staffing' if len(rejected) == 1 else 'staffings'} "
+                 f"evaluated that met the constraints "
+                 f"{'was' if len(rejected) == 1 else 'were'} rejected because a queue grows "
+                 f"without bound, e.g. {staffing} (rejected: {first['rejected']}).")
+    return text
 
 
 def candidates_rows(opt: Optimizer) -> list[dict[str, Any]]:
@@ -478,7 +600,10 @@ def candidates_rows(opt: Optimizer) -> list[dict[str, Any]]:
             row[PLAN_ATTAINMENT] = estimate([r[PLAN_ATTAINMENT] for r in ev.records]).mean
         for c, st in zip(p.constraints, ev.statuses, strict=True):
             row[f"share_met[{c.text}]"] = st[1]
+        row["unstable_share"] = ev.unstable_share
+        row["unstable_queues"] = "; ".join(f"{stage} ({role})" for stage, role in ev.unstable)
         row["feasible"] = ev.feasible
         row["violation"] = ev.violation
+        row["rejected"] = ev.rejected(p.constraints)
         rows.append(row)
     return rows

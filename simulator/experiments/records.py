@@ -28,9 +28,11 @@ BASE_METRICS = (
     "revenue_per_month", "profit_per_month", "won_per_month", "gross_margin_per_month",
     "lead_cost_per_month", "payroll_per_month", "revenue", "profit", "gross_margin",
     "cost_of_goods", "lead_cost", "payroll", "penalties", "generated", "won", "lost",
-    "in_progress", "lead_to_deal", "average_deal", "cycle_days",
+    "in_progress", "lead_to_deal", "average_deal", "cycle_days", "unstable", "overload",
 )
-TEXT_FIELDS = ("bottleneck_stage", "bottleneck_role", "bottleneck_kind", "bottleneck_verdict")
+TEXT_FIELDS = ("bottleneck_stage", "bottleneck_role", "bottleneck_kind", "bottleneck_verdict",
+               "unstable_queues")
+UNSTABLE = "unstable"  # 1.0 when some queue of the run grows without bound, else 0.0
 SERIES_FIELD = "won_per_day"
 PLAN_ATTAINMENT = "plan_attainment"
 PLAN_FIELD = "plan"  # the scenario's own plan over the window (when it has one)
@@ -96,7 +98,10 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     """The record of a measured run (pure): headline figures, per-role load, the bottleneck.
 
     Keys: :data:`BASE_METRICS`, ``utilization.<role>`` and ``queue_mean.<role>`` for every role,
-    :data:`TEXT_FIELDS`, ``won_per_day`` (deals won on each day of the horizon, by the day of
+    :data:`TEXT_FIELDS`, ``unstable`` (1.0 when a queue grows without bound,
+    ``simulator.stability``), ``overload`` (the unstable queues' share of work they cannot
+    serve, summed; 0 when stable) and ``unstable_queues`` (``stage (role)``, ``; ``-separated),
+    ``won_per_day`` (deals won on each day of the horizon, by the day of
     the win, over the whole run: the series warm-up detection reads) and, when the scenario
     has a plan, ``plan`` (its revenue plan over the window).
     """
@@ -133,6 +138,10 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     record["bottleneck_role"] = "" if b["role"] is None else str(b["role"])
     record["bottleneck_kind"] = str(b["kind"])
     record["bottleneck_verdict"] = str(b["verdict"])
+    stability = metrics.stability
+    record[UNSTABLE] = 0.0 if stability.stable else 1.0
+    record["overload"] = stability.overload
+    record["unstable_queues"] = "; ".join(f"{q.stage} ({q.role})" for q in stability.unstable)
     record[SERIES_FIELD] = daily_wins(events, scenario.horizon_days)
     att = metrics.attainment
     if att is None:  # against a flat plan, for --plan: covers new business
@@ -144,6 +153,16 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     record[PLAN_ACTUAL] = float(att.actual)
     record[PLAN_MONTHS] = att.month_equivalents
     return record
+
+
+def unstable_queues(record: Record) -> list[tuple[str, str]]:
+    """The (stage, role) pairs whose queues grew without bound in this run (none if stable)."""
+    text = str(record.get("unstable_queues", "") or "")
+    out = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        stage, _, role = item.rpartition(" (")
+        out.append((stage, role.rstrip(")")))
+    return out
 
 
 def daily_wins(events: pd.DataFrame, horizon_days: float) -> list[float]:

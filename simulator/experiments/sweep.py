@@ -13,7 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.experiments.compare import bottleneck_summary, metric_catalogue, runs_table
+from simulator.experiments.compare import (
+    bottleneck_summary,
+    metric_catalogue,
+    runs_table,
+    stability_summary,
+)
 from simulator.experiments.records import Record, with_plan
 from simulator.experiments.stats import estimate, number
 from simulator.experiments.variants import Axis, Variant
@@ -53,6 +58,7 @@ def sweep_document(base_name: str, axes: Sequence[Axis], variants: Sequence[Vari
             "means": {m["key"]: estimate([float(r.get(m["key"], math.nan)) for r in rs]).to_json()
                       for m in catalogue},
             "bottleneck": bottleneck_summary(rs),
+            "stability": stability_summary(rs),
         })
     return doc
 
@@ -77,5 +83,9 @@ def sweep_summary_table(doc: dict[str, Any]) -> pd.DataFrame:
         b = v["bottleneck"]
         row.update({"bottleneck_stage": b["stage"], "bottleneck_role": b["role"],
                     "bottleneck_kind": b["kind"], "bottleneck_agreement": b["agreement"]})
+        st = v["stability"]
+        row.update({"stable": st["stable"], "unstable_share": st["unstable_share"],
+                    "unstable_queues": "; ".join(f"{q['stage']} ({q['role']})"
+                                                 for q in st["unstable"])})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -84,6 +84,7 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
             "delta_cycle_days": d["cycle_days"],
             "profit_per_rouble": per_rouble,
             "bottleneck": entry["bottleneck"],
+            "stability": entry["stability"],
             "verdict": entry["verdict"],
         })
     hires = sorted((r for r in rows if r["lever"] == "hire"), key=_hire_order)
@@ -95,6 +96,7 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
         "replications": replications, "horizon_days": number(scenario.horizon_days),
         "warmup_days": number(scenario.warmup_days), "currency": scenario.currency,
         "faster_share": faster,
+        "stability": comparison["variants"][0]["stability"],
         "ranking": {"hires": [r["name"] for r in hires],
                     "improvements": [r["name"] for r in faster_rows]},
         "levers": rows,
