@@ -32,6 +32,7 @@ BASE_METRICS = (
 )
 TEXT_FIELDS = ("bottleneck_stage", "bottleneck_role", "bottleneck_kind", "bottleneck_verdict")
 SERIES_FIELD = "won_per_day"
+RANKING_FIELD = "screen_ranking"
 PLAN_ATTAINMENT = "plan_attainment"
 PLAN_FIELD = "plan"  # the scenario's own plan over the window (when it has one)
 
@@ -140,6 +141,13 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     record["bottleneck_role"] = "" if b["role"] is None else str(b["role"])
     record["bottleneck_kind"] = str(b["kind"])
     record["bottleneck_verdict"] = str(b["verdict"])
+    # what the bottleneck confirmation (experiments.verdict) reads: every staffed stage in the
+    # queue screen's order, and the biggest leak
+    record[RANKING_FIELD] = [dict(row) for row in b.get("ranking", [])]
+    leak = b.get("leak") or {}
+    record["leak_stage"] = str(leak.get("stage") or "")
+    record["leak_role"] = str(leak.get("role") or "")
+    record["leak_conversion"] = _float(leak.get("conversion"))
     record[SERIES_FIELD] = daily_wins(events, scenario.horizon_days)
     plan = plan_over_window(scenario)
     if plan:
