@@ -7,13 +7,21 @@ import json
 import math
 import sys
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from reports.cli_report import register as register_report_commands
@@ -21,6 +29,17 @@ from simulator.cli_errors import OneLineErrors, fail
 from simulator.cli_experiments import register as register_experiment_commands
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
+from simulator.experiments.executors import open_backend
+from simulator.experiments.lab import Interrupted, Lab
+from simulator.experiments.records import reduce_run
+from simulator.experiments.verdict import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_REPLICATIONS,
+    Confirmation,
+    bottleneck_document,
+    confirm_bottleneck,
+    screen_of,
+)
 from simulator.forecast import plan_tables
 from simulator.loader import load_scenario
 from simulator.output import (
@@ -101,8 +120,22 @@ def run(
                                         "folder.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html and "
                                          "report.md into the output folder.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Name the bottleneck by the queue "
+                                        "screen alone: skip its confirmation by simulation "
+                                        "(up to 3 × R_c + R_c more runs).")] = False,
+    confirm_replications: Annotated[int, typer.Option(
+        "--confirm-replications", min=2, max=1000,
+        help="R_c: replications of the relief test that confirms the bottleneck (one more "
+             "person in each of the queue screen's 3 leading roles, against the scenario, on "
+             "common random numbers). With -r R above it, R is used.")
+    ] = DEFAULT_REPLICATIONS,
 ) -> None:
-    """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
+    """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml).
+
+    The bottleneck is first screened by where leads queue, then confirmed by simulation: one
+    more person in each of the screen's leading roles, on the same random numbers; the
+    bottleneck is the role whose relief raises revenue most, significantly (docs/model.md).
+    """
     scenario_path = scenario_path or _default_scenario()
     scenario = _load(scenario_path, seed, days)
     target = out_dir or default_out_dir(scenario.name)
@@ -115,6 +148,10 @@ def run(
     elapsed = time.perf_counter() - started
     metrics = [r.metrics for r in runs]
     doc = summary(scenario.organised(), scenario.seed, metrics)
+    check = None if quick else _confirm(scenario, runs, doc["bottleneck"], confirm_replications,
+                                        jobs)
+    doc["bottleneck"] = bottleneck_document(doc["bottleneck"],
+                                            None if check is None else check.confirmation)
     files = {
         "summary.json": json_writer(doc),
         "stages.csv": csv_writer(aggregate_table([m.stages for m in metrics], ["stage"])),
@@ -137,7 +174,7 @@ def run(
         "payroll.csv": csv_writer(_payroll_table([m.payroll for m in metrics])),
         "events.csv.gz": events_writer(scenario, [r.result.events for r in runs]),
         "scenario.yaml": scenario_writer(scenario),
-        "run.json": json_writer(_run_info(scenario_path, replications, elapsed)),
+        "run.json": json_writer(_run_info(scenario_path, replications, elapsed, check)),
     }
     # plan/fact and forecast accuracy of replication 0, the plain run (Decimal kopecks)
     plain = runs[0].result
@@ -148,8 +185,13 @@ def run(
     except OutputError as exc:
         fail(str(exc))
     _print_run(scenario, doc, replications)
-    out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s. "
-              f"Results written to [bold]{target}/[/bold]")
+    if check is not None:
+        cost = (f"; confirming the bottleneck took {check.runs} more runs, "
+                f"{check.seconds:.1f} s")
+    else:
+        cost = "; bottleneck by the queue screen alone (--quick)" if quick else ""
+    out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s"
+              f"{cost}. Results written to [bold]{target}/[/bold]")
     if report:
         from reports import ReportError, build_report
 
@@ -179,7 +221,61 @@ def _simulate(scenario: Scenario, replications: int, jobs: int | None) -> list[A
 
 
 
-def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Check:
+    """The bottleneck's confirmation and what it cost."""
+
+    confirmation: Confirmation
+    runs: int  # simulated for it (the run's own replications are reused)
+    seconds: float
+
+
+def _confirm(scenario: Scenario, runs: list[Any], screen_doc: dict[str, Any],
+             replications: int, jobs: int | None) -> _Check | None:
+    """The relief test of the screen's leading roles, on the run's seed (None: nothing to
+    relieve). The run's own replications are the base's first ones; R_c = max(N, R)."""
+    started = time.perf_counter()
+    records = [reduce_run(r.result.scenario, r.metrics, r.result.events) for r in runs]
+    screen = replace(screen_of(records), stage=screen_doc["stage"], role=screen_doc["role"],
+                     kind=screen_doc["kind"], verdict=screen_doc["verdict"])
+    if not screen.candidates:
+        return None
+    with open_backend(jobs) as backend, _progress() as progress:
+        task = progress.add_task("Confirming the bottleneck", total=0)
+        lab = Lab(backend, scenario.seed, progress=_LabProgress(progress, task))
+        try:
+            confirmation = confirm_bottleneck(scenario, scenario.seed, screen,
+                                              max(replications, len(runs)),
+                                              DEFAULT_CANDIDATES, lab, records)
+        except Interrupted:
+            typer.echo("interrupted: nothing written", err=True)
+            raise typer.Exit(code=130) from None
+    return _Check(confirmation, lab.executed, time.perf_counter() - started)
+
+
+class _LabProgress:
+    """The Lab's progress sink on a rich progress bar."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress, self.task, self.total = progress, task, 0
+
+    def add(self, total: int) -> None:
+        self.total += total
+        self.progress.update(self.task, total=self.total)
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(self.task, n)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total} runs"), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err, transient=True,
+                    disable=not err.is_terminal)
+
+
+def _run_info(path: Path, replications: int, elapsed: float,
+              check: _Check | None = None) -> dict[str, Any]:
     """What varies between identical runs lives here, not in summary.json."""
     return {
         "salesim_version": salesim_version(),
@@ -187,6 +283,8 @@ def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
         "replications": replications,
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "elapsed_seconds": round(elapsed, 3),
+        "confirmation": None if check is None else {
+            "runs_simulated": check.runs, "elapsed_seconds": round(check.seconds, 3)},
         "python": sys.version.split()[0],
     }
 
@@ -254,7 +352,14 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int) -> No
         roles.add_row(r["name"], str(r["headcount"]), _ci(r, "utilization", _pct),
                       f"[{colour}]{bar}[/{colour}]", _num(r["queue_mean"]))
     out.print(roles)
-    out.print(f"[bold]{doc['bottleneck']['verdict']}[/bold]")
+    b = doc["bottleneck"]
+    confirmation = b.get("confirmation")
+    if confirmation is None:
+        out.print(b["verdict"], style="bold", markup=False)
+        return
+    out.print(f"Queue screen: {b['screen']['verdict']}", markup=False)
+    out.print(confirmation["sentence"], markup=False)
+    out.print(confirmation["headline"], style="bold", markup=False)
 
 
 def _int(value: float | None) -> str:
