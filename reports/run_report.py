@@ -10,6 +10,7 @@ chart PNGs out. Every figure shown comes from the run folder's tables or from
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -245,32 +246,44 @@ def _format(style: NumberStyle, value: float | None, fmt: str) -> str:
 def _bottleneck(ctx: _Context) -> Section:
     b = ctx.run.summary.get("bottleneck") or {}
     style = ctx.style
+    # the queue screen's verdict and evidence (the whole verdict when it was not confirmed)
+    screen = b.get("screen") or b
+    confirmation = b.get("confirmation")
     ev = b.get("evidence") or {}
-    kind = b.get("kind")
+    kind = screen.get("kind")
     if kind == "capacity":
         trend = finite(ev.get("queue_trend_per_30d")) or 0.0
         tail = (f", and the queue grows by {style.number(trend, 1)} leads a month" if trend > 1
                 else "")
-        sentence = (f"The bottleneck is {b.get('stage')}: {b.get('role')} staff are busy "
-                    f"{style.pct(finite(ev.get('utilization')))} of their working time and "
+        sentence = (f"The bottleneck is {screen.get('stage')}: {screen.get('role')} staff are "
+                    f"busy {style.pct(finite(ev.get('utilization')))} of their working time and "
                     f"leads wait {style.days(finite(ev.get('wait_days_mean')))} for them on "
                     f"average{tail}.")
     elif kind == "conversion":
         conversion = finite(ev.get("conversion"))
         sentence = (f"No capacity bottleneck: the department is limited by lead flow and "
-                    f"conversion, and the biggest leak is {b.get('stage')}, which loses "
+                    f"conversion, and the biggest leak is {screen.get('stage')}, which loses "
                     f"{style.pct(1 - conversion if conversion is not None else None)} of the "
                     f"leads it decides.")
     else:
-        sentence = str(b.get("verdict", "No verdict."))
-    blocks: list[Any] = [Paragraph(sentence, "verdict")]
-    detail = str(b.get("verdict", ""))
-    agreement = finite(b.get("agreement"))
+        sentence = str(screen.get("verdict", "No verdict."))
+    blocks: list[Any] = []
+    if confirmation:
+        blocks.append(Paragraph(str(confirmation.get("headline", b.get("verdict", ""))),
+                                "verdict"))
+        blocks.append(Paragraph(f"The queue screen: {sentence[0].lower()}{sentence[1:]}",
+                                "note"))
+    else:
+        blocks.append(Paragraph(sentence, "verdict"))
+    detail = str(screen.get("verdict", ""))
+    agreement = finite(screen.get("agreement"))
     if detail and detail != sentence:
         blocks.append(Paragraph(f"The engine's evidence: {detail}", "note"))
     if agreement is not None and detail == sentence:
         blocks.append(Paragraph(f"{style.pct(agreement)} of the replications reached this "
                                 f"verdict.", "note"))
+    if confirmation:
+        blocks.append(_confirmation_table(confirmation, style))
     if len(ctx.run.stages) and len(ctx.run.roles):
         blocks.append(ctx.figure(
             "bottleneck", "Evidence for the verdict",
@@ -281,6 +294,41 @@ def _bottleneck(ctx: _Context) -> Section:
             lambda: charts.bottleneck_chart(ctx.run.stages, ctx.run.roles, b, ctx.palette,
                                             style, HIGH_UTILIZATION)))
     return Section("bottleneck", "The bottleneck", tuple(blocks))
+
+
+def _confirmation_table(confirmation: dict[str, Any], style: NumberStyle) -> Table:
+    """The relief test: one more person in each candidate role, its paired effect a month."""
+    def pm(est: dict[str, Any], money: bool) -> str:
+        mean, half = finite(est.get("mean")), finite(est.get("half_width"))
+        if mean is None:
+            return "–"
+        if money and half:  # to two significant digits of the half-width
+            q = 10.0 ** (math.floor(math.log10(half)) - 1)
+            mean, half = round(mean / q) * q, round(half / q) * q
+        text = style.money(mean) if money else style.number(mean, 1)
+        sign = "+" if mean > 0 and not text.startswith(("+", "−", "-")) else ""
+        return sign + text + ("" if half is None else
+                              f" ± {style.money(half) if money else style.number(half, 1)}")
+
+    rows, tones = [], []
+    for c in confirmation.get("candidates") or []:
+        chosen = c.get("role") == confirmation.get("chosen")
+        rows.append((f"+1 {c.get('role')}", str(c.get("stage")),
+                     pm(c.get("delta_revenue_per_month") or {}, True),
+                     pm(c.get("delta_won_per_month") or {}, False),
+                     "yes" if c.get("significant") else "no"))
+        tones.append("strong" if chosen else "")
+    return Table(
+        columns=(Column("relief", "left"), Column("stage", "left"),
+                 Column("revenue a month"), Column("won deals a month"), Column("significant")),
+        rows=tuple(rows), tones=tuple(tones),
+        caption=f"Confirmed by simulation: {confirmation.get('replications')} paired "
+                f"replications",
+        note="Each row: the scenario with one more person in that role against the scenario "
+             "as it is, on the same random numbers; mean change ± 95% CI half-width. "
+             "Significant: the interval of the revenue change lies above zero. The bottleneck "
+             "is the significant relief that adds most revenue; none: lead flow and "
+             "conversion limit the department.")
 
 
 # -- 3. funnel -----------------------------------------------------------------------------------
