@@ -360,6 +360,28 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int) -> No
     out.print(f"Queue screen: {b['screen']['verdict']}", markup=False)
     out.print(confirmation["sentence"], markup=False)
     out.print(confirmation["headline"], style="bold", markup=False)
+    hint = _inconclusive(confirmation)
+    if hint:
+        out.print(hint, markup=False)
+
+
+def _inconclusive(confirmation: dict[str, Any]) -> str:
+    """A hint when the most promising relief might pay but too few replications tell."""
+    if confirmation["chosen"] is not None:
+        return ""
+    open_ = [c for c in confirmation["candidates"]
+             if (c["delta_revenue_per_month"]["mean"] or 0) > 0 and not c["significant"]]
+    if not open_:
+        return ""
+    best = max(open_, key=lambda c: c["delta_revenue_per_month"]["mean"])
+    est = best["delta_revenue_per_month"]
+    r = confirmation["replications"]
+    half = est["half_width"] or math.inf
+    needed = min(100, math.ceil(r * (half / est["mean"]) ** 2) + 1) if math.isfinite(half) \
+        else 2 * r
+    return (f"Inconclusive for {best['role']}: its mean gain is positive but {r} replications "
+            f"cannot tell it from zero; about {max(needed, r + 1)} would "
+            f"(--confirm-replications {max(needed, r + 1)}).")
 
 
 def _int(value: float | None) -> str:
