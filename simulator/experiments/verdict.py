@@ -235,6 +235,8 @@ def confirm_bottleneck(scenario: Scenario, seed: int, screen: Screen, replicatio
     if lab.seed != seed:
         raise ValueError(f"the lab runs seed {lab.seed}, not {seed}")
     shortlist = screen.shortlist(k)
+    if not shortlist:  # no staffed stage: nothing to relieve, nothing to run
+        return decide(screen, (), base_records, [], currency=scenario.currency)
     base = Variant(scenario.name, scenario, "base")
     if base_records:
         lab.add(base, base_records)
@@ -295,6 +297,8 @@ def describe(c: Confirmation) -> Sentences:
         per = f" {c.currency} a month" if first else ""
         if r.significant:
             return f"one more {r.role} adds {mean.lstrip('+')} ± {half}{per}"
+        if est.mean == 0 and est.sd == 0:
+            return f"one more {r.role} changes nothing"
         if est.high < 0:
             return f"one more {r.role} lowers revenue by {mean.lstrip('−')} ± {half}{per}"
         return f"one more {r.role} adds nothing measurable ({mean} ± {half}{per})"
