@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sys
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +15,14 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from reports.cli_report import register as register_report_commands
@@ -21,6 +30,17 @@ from simulator.cli_errors import LocaleOption, OneLineErrors, chosen_locale, fai
 from simulator.cli_experiments import register as register_experiment_commands
 from simulator.cli_plan import register as register_plan_commands
 from simulator.config import Scenario, ScenarioError
+from simulator.experiments.executors import open_backend
+from simulator.experiments.lab import Interrupted, Lab
+from simulator.experiments.records import reduce_run
+from simulator.experiments.verdict import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_REPLICATIONS,
+    Confirmation,
+    bottleneck_document,
+    confirm_bottleneck,
+    screen_of,
+)
 from simulator.forecast import plan_tables
 from simulator.labels import Labels
 from simulator.loader import load_scenario
@@ -38,7 +58,7 @@ from simulator.output import (
 )
 from simulator.runner import replicate
 from simulator.summary import aggregate_table, summary
-from simulator.verdict import bottleneck_text
+from simulator.verdict import bottleneck_text, screen_verdict
 
 DEFAULT_SCENARIO = Path("scenarios/b2b_baseline.yaml")
 _REPO_DEFAULT = Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
@@ -105,8 +125,22 @@ def run(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html and "
                                          "report.md into the output folder.")] = False,
     locale: LocaleOption = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Name the bottleneck by the queue "
+                                        "screen alone: skip its confirmation by simulation "
+                                        "(up to 3 × R_c + R_c more runs).")] = False,
+    confirm_replications: Annotated[int, typer.Option(
+        "--confirm-replications", min=2, max=1000,
+        help="R_c: replications of the relief test that confirms the bottleneck (one more "
+             "person in each of the queue screen's 3 leading roles, against the scenario, on "
+             "common random numbers). With -r R above it, R is used.")
+    ] = DEFAULT_REPLICATIONS,
 ) -> None:
-    """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml)."""
+    """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml).
+
+    The bottleneck is first screened by where leads queue, then confirmed by simulation: one
+    more person in each of the screen's leading roles, on the same random numbers; the
+    bottleneck is the role whose relief raises revenue most, significantly (docs/model.md).
+    """
     scenario_path = scenario_path or _default_scenario()
     scenario = _load(scenario_path, seed, days)
     target = out_dir or default_out_dir(scenario.name)
@@ -119,6 +153,10 @@ def run(
     elapsed = time.perf_counter() - started
     metrics = [r.metrics for r in runs]
     doc = summary(scenario.organised(), scenario.seed, metrics)
+    check = None if quick else _confirm(scenario, runs, doc["bottleneck"], confirm_replications,
+                                        jobs)
+    doc["bottleneck"] = bottleneck_document(doc["bottleneck"],
+                                            None if check is None else check.confirmation)
     files = {
         "summary.json": json_writer(doc),
         "stages.csv": csv_writer(aggregate_table([m.stages for m in metrics], ["stage"])),
@@ -141,7 +179,7 @@ def run(
         "payroll.csv": csv_writer(_payroll_table([m.payroll for m in metrics])),
         "events.csv.gz": events_writer(scenario, [r.result.events for r in runs]),
         "scenario.yaml": scenario_writer(scenario),
-        "run.json": json_writer(_run_info(scenario_path, replications, elapsed)),
+        "run.json": json_writer(_run_info(scenario_path, replications, elapsed, check)),
     }
     # plan/fact and forecast accuracy of replication 0, the plain run (Decimal kopecks)
     plain = runs[0].result
@@ -153,8 +191,13 @@ def run(
         fail(str(exc))
     language = chosen_locale(locale, scenario.locale)
     _print_run(scenario, doc, replications, language)
-    out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s. "
-              f"Results written to [bold]{target}/[/bold]")
+    if check is not None:
+        cost = (f"; confirming the bottleneck took {check.runs} more runs, "
+                f"{check.seconds:.1f} s")
+    else:
+        cost = "; bottleneck by the queue screen alone (--quick)" if quick else ""
+    out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s"
+              f"{cost}. Results written to [bold]{target}/[/bold]")
     if report:
         from reports import ReportError, build_report
 
@@ -184,7 +227,61 @@ def _simulate(scenario: Scenario, replications: int, jobs: int | None) -> list[A
 
 
 
-def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Check:
+    """The bottleneck's confirmation and what it cost."""
+
+    confirmation: Confirmation
+    runs: int  # simulated for it (the run's own replications are reused)
+    seconds: float
+
+
+def _confirm(scenario: Scenario, runs: list[Any], screen_doc: dict[str, Any],
+             replications: int, jobs: int | None) -> _Check | None:
+    """The relief test of the screen's leading roles, on the run's seed (None: nothing to
+    relieve). The run's own replications are the base's first ones; R_c = max(N, R)."""
+    started = time.perf_counter()
+    records = [reduce_run(r.result.scenario, r.metrics, r.result.events) for r in runs]
+    screen = replace(screen_of(records), stage=screen_doc["stage"], role=screen_doc["role"],
+                     kind=screen_doc["kind"], verdict=screen_doc["verdict"])
+    if not screen.candidates:
+        return None
+    with open_backend(jobs) as backend, _progress() as progress:
+        task = progress.add_task("Confirming the bottleneck", total=0)
+        lab = Lab(backend, scenario.seed, progress=_LabProgress(progress, task))
+        try:
+            confirmation = confirm_bottleneck(scenario, scenario.seed, screen,
+                                              max(replications, len(runs)),
+                                              DEFAULT_CANDIDATES, lab, records)
+        except Interrupted:
+            typer.echo("interrupted: nothing written", err=True)
+            raise typer.Exit(code=130) from None
+    return _Check(confirmation, lab.executed, time.perf_counter() - started)
+
+
+class _LabProgress:
+    """The Lab's progress sink on a rich progress bar."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress, self.task, self.total = progress, task, 0
+
+    def add(self, total: int) -> None:
+        self.total += total
+        self.progress.update(self.task, total=self.total)
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(self.task, n)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total} runs"), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err, transient=True,
+                    disable=not err.is_terminal)
+
+
+def _run_info(path: Path, replications: int, elapsed: float,
+              check: _Check | None = None) -> dict[str, Any]:
     """What varies between identical runs lives here, not in summary.json."""
     return {
         "salesim_version": salesim_version(),
@@ -192,6 +289,8 @@ def _run_info(path: Path, replications: int, elapsed: float) -> dict[str, Any]:
         "replications": replications,
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "elapsed_seconds": round(elapsed, 3),
+        "confirmation": None if check is None else {
+            "runs_simulated": check.runs, "elapsed_seconds": round(check.seconds, 3)},
         "python": sys.version.split()[0],
     }
 
@@ -262,9 +361,39 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int, local
     b = doc["bottleneck"]
     agreement = b.get("agreement")
     votes = (round(agreement * replications), replications) if agreement is not None else None
-    out.print(f"[bold]{bottleneck_text(b, scenario, locale, agreement=votes)}[/bold]")
-    if stability.get("stable"):  # an unstable run's warning is in the verdict already
+    confirmation = b.get("confirmation")
+    screen = screen_verdict(b)
+    screen_text = bottleneck_text(screen, scenario, locale, agreement=votes)
+    if confirmation is None:
+        out.print(screen_text, style="bold", markup=False)
+    else:
+        out.print(f"Queue screen: {screen_text}", markup=False)
+        out.print(confirmation["sentence"], markup=False)
+        out.print(confirmation["headline"], style="bold", markup=False)
+        hint = _inconclusive(confirmation)
+        if hint:
+            out.print(hint, markup=False)
+    if stability.get("stable"):  # an unstable run's warning is printed first
         out.print(_stability_line(stability))
+
+
+def _inconclusive(confirmation: dict[str, Any]) -> str:
+    """A hint when the most promising relief might pay but too few replications tell."""
+    if confirmation["chosen"] is not None:
+        return ""
+    open_ = [c for c in confirmation["candidates"]
+             if (c["delta_revenue_per_month"]["mean"] or 0) > 0 and not c["significant"]]
+    if not open_:
+        return ""
+    best = max(open_, key=lambda c: c["delta_revenue_per_month"]["mean"])
+    est = best["delta_revenue_per_month"]
+    r = confirmation["replications"]
+    half = est["half_width"] or math.inf
+    needed = min(100, math.ceil(r * (half / est["mean"]) ** 2) + 1) if math.isfinite(half) \
+        else 2 * r
+    return (f"Inconclusive for {best['role']}: its mean gain is positive but {r} replications "
+            f"cannot tell it from zero; about {max(needed, r + 1)} would "
+            f"(--confirm-replications {max(needed, r + 1)}).")
 
 
 def _stability_line(stability: dict[str, Any]) -> str:

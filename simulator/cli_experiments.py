@@ -617,6 +617,10 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
               f"(effect a month ± 95% CI)")
     hires = Table(title="+1 person, ranked by profit per rouble of added payroll",
                   title_justify="left")
+    bottleneck = doc["bottleneck"]
+    out.print(f"Queue screen: {bottleneck['screen']['verdict']}", markup=False)
+    out.print(bottleneck["sentence"], markup=False)
+    out.print(bottleneck["headline"], style="bold", markup=False)
     for col in ("#", "role", f"added payroll, {cur}/month", f"Δ profit, {cur}/month",
                 f"Δ revenue, {cur}/month", "profit per rouble", "bottleneck after", "stable"):
         hires.add_column(col, justify="left" if col in ("role", "bottleneck after", "stable")
@@ -629,7 +633,7 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
                       _pm(r["delta_profit_per_month"], signed=True),
                       _pm(r["delta_revenue_per_month"], signed=True),
                       nf.signed(None if pr is None else pr["mean"], 2),
-                      _where(r["bottleneck"]), _stable_cell(r["stability"]))
+                      _after(r["bottleneck"]), _stable_cell(r["stability"]))
     out.print(hires)
     faster = Table(title=f"{doc['faster_share']:.0%} less work per step, ranked by profit "
                          f"(what the improvement is worth a month)", title_justify="left")
@@ -643,6 +647,12 @@ def _print_whatif(doc: dict[str, Any], target: Path) -> None:
     _print_unstable(doc["comparison"]["variants"])
     _print_notes(doc["comparison"])
     out.print(f"Results written to [bold]{target}/[/bold]")
+
+
+def _after(b: dict[str, Any]) -> str:
+    """A lever's "bottleneck after" cell: stays at the confirmed one, or moves to the screen's."""
+    where = f"{b['stage']} ({b['role']})" if b["kind"] == "capacity" else f"none ({b['kind']})"
+    return f"moves to {where} (screen)" if b["moved"] else f"stays: {where}"
 
 
 # -- optimize ------------------------------------------------------------------------------------

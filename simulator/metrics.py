@@ -480,11 +480,18 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
             "queue_last_quarter": queue_late(visits, stage.name, window)[0],
             "queue_before": queue_late(visits, stage.name, window)[1],
         })
+    leak = biggest_leak(stages, scenario)
     if not evidence_rows:
-        empty: dict[str, Any] = {"stage": None, "role": None, "kind": "none", "evidence": {}}
+        empty: dict[str, Any] = {"stage": None, "role": None, "kind": "none", "evidence": {},
+                                 "ranking": [], "leak": leak}
         return {**empty, "verdict": bottleneck_text(empty, scenario)}
     ev = pd.DataFrame(evidence_rows)
-    top = ev.sort_values(["queued_work_hours", "utilization"], ascending=False).iloc[0]
+    ranked = ev.sort_values(["queued_work_hours", "utilization"], ascending=False)
+    top = ranked.iloc[0]
+    # every staffed stage in the screen's order: the candidates a relief test may confirm
+    ranking = [{"stage": str(r["stage"]), "role": str(r["role"]),
+                "queued_work_hours": float(r["queued_work_hours"]),
+                "utilization": float(r["utilization"])} for _, r in ranked.iterrows()]
     building = ev[(ev["stage"] != top["stage"]) & (ev["queue_last_quarter"] >= WATCH_MIN_QUEUE)
                   & (ev["queue_last_quarter"] >= 2 * ev["queue_before"])]
     watch = [{"stage": str(r["stage"]), "role": str(r["role"]),
@@ -494,22 +501,35 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
             or top["utilization"] >= HIGH_UTILIZATION:
         evidence = {k: _plain(top[k]) for k in ev.columns if k not in ("stage", "role")}
         found = {"stage": top["stage"], "role": top["role"], "kind": "capacity",
-                 "evidence": evidence, "watch": watch}
+                 "evidence": evidence, "watch": watch, "ranking": ranking, "leak": leak}
         return {**found, "verdict": bottleneck_text(found, scenario)}
-    decided = stages[(stages["converted"] + stages["lost"]) > 0]
-    worst = decided.assign(loss=1 - decided["conversion"]).sort_values("loss",
-                                                                       ascending=False).iloc[0]
-    role = next((sp.role for st in scenario.stages if st.name == worst["stage"]
-                 for sp in st.steps if sp.role), None)
+    worst = leak or {"stage": None, "role": None, "conversion": math.nan, "lost": 0}
+    role = worst["role"]
     best = ev.sort_values("utilization", ascending=False).iloc[0]
     evidence = {"conversion": float(worst["conversion"]),
                 "lost": int(worst["lost"]),
                 "max_utilization": float(best["utilization"]),
                 "max_utilization_role": str(best["role"]),
                 "wait_work_hours_mean": float(top["wait_work_hours_mean"])}
-    found = {"stage": str(worst["stage"]), "role": role, "kind": "conversion",
-             "evidence": evidence, "watch": watch}
+    found = {"stage": worst["stage"], "role": role, "kind": "conversion",
+             "evidence": evidence, "watch": watch, "ranking": ranking, "leak": leak}
     return {**found, "verdict": bottleneck_text(found, scenario)}
+
+
+def biggest_leak(stages: pd.DataFrame, scenario: Scenario) -> dict[str, Any] | None:
+    """The stage that loses the largest share of the leads it decides (None: none decided).
+
+    ``{stage, role, conversion, lost}``; ``role`` is the first role working in the stage.
+    """
+    decided = stages[(stages["converted"] + stages["lost"]) > 0]
+    if decided.empty:
+        return None
+    worst = decided.assign(loss=1 - decided["conversion"]).sort_values("loss",
+                                                                       ascending=False).iloc[0]
+    role = next((sp.role for st in scenario.stages if st.name == worst["stage"]
+                 for sp in st.steps if sp.role), None)
+    return {"stage": str(worst["stage"]), "role": role,
+            "conversion": float(worst["conversion"]), "lost": int(worst["lost"])}
 
 
 def _plain(value: Any) -> Any:

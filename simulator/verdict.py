@@ -171,3 +171,13 @@ def _join(parts: Sequence[str]) -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
+
+
+def screen_verdict(bottleneck: dict[str, Any]) -> dict[str, Any]:
+    """The queue screen's verdict in a ``summary.json`` bottleneck block: its stage, role and
+    kind with the block's evidence (the screen's); the block itself when it was not confirmed."""
+    screen = bottleneck.get("screen")
+    if not screen:
+        return bottleneck
+    return {**bottleneck, "stage": screen.get("stage"), "role": screen.get("role"),
+            "kind": screen.get("kind")}

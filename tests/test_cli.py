@@ -29,7 +29,8 @@ def run(*args: str) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def baseline_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "base"
-    code, text = run("run", str(BASELINE), "--days", "60", "--out", str(out))
+    code, text = run("run", str(BASELINE), "--days", "60", "--confirm-replications", "2",
+                     "--out", str(out))
     assert code == 0, text
     assert "Funnel by stage" in text and "the bottleneck" in text and str(out) in text
     return out
@@ -53,7 +54,8 @@ def test_summary_contract(baseline_out: Path) -> None:
     for role in doc["roles"]:
         assert {"name", "headcount", "utilization"} <= set(role)
         assert 0 <= role["utilization"] <= 1
-    assert {"stage", "role", "evidence"} <= set(doc["bottleneck"])
+    assert {"stage", "role", "evidence", "screen", "confirmation"} <= set(doc["bottleneck"])
+    assert doc["bottleneck"]["confirmation"]["replications"] == 2
 
 
 def test_the_scenario_as_run_loads_again(baseline_out: Path) -> None:
@@ -63,7 +65,8 @@ def test_the_scenario_as_run_loads_again(baseline_out: Path) -> None:
 
 def test_same_seed_gives_byte_identical_files(baseline_out: Path, tmp_path: Path) -> None:
     out = tmp_path / "again"
-    code, text = run("run", str(BASELINE), "--days", "60", "--out", str(out))
+    code, text = run("run", str(BASELINE), "--days", "60", "--confirm-replications", "2",
+                     "--out", str(out))
     assert code == 0, text
     for name in RUN_FILES - {"run.json"}:
         assert (out / name).read_bytes() == (baseline_out / name).read_bytes(), name
@@ -74,7 +77,7 @@ def test_replications_give_confidence_intervals_whatever_the_jobs(tmp_path: Path
     for jobs in ("1", "2"):
         out = tmp_path / f"jobs{jobs}"
         code, text = run("run", str(BASELINE), "--days", "30", "-r", "3", "--jobs", jobs,
-                         "--out", str(out))
+                         "--confirm-replications", "3", "--out", str(out))
         assert code == 0, text
         assert "±" in text
         docs.append((out / "summary.json").read_bytes())
@@ -85,6 +88,7 @@ def test_replications_give_confidence_intervals_whatever_the_jobs(tmp_path: Path
     assert low < doc["revenue"] < high
     assert len(doc["stages"][0]["conversion_ci95"]) == 2
     assert "agreement" in doc["bottleneck"]
+    assert doc["bottleneck"]["confirmation"]["replications"] == 3  # the run's own three
 
 
 def test_run_prints_russian_numbers_with_locale_ru(baseline_out: Path, tmp_path: Path) -> None:
@@ -107,11 +111,12 @@ def test_existing_output_is_kept_without_force(baseline_out: Path, tmp_path: Pat
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("my notes")
-    code, text = run("run", str(BASELINE), "--days", "10", "--out", str(out))
+    code, text = run("run", str(BASELINE), "--days", "10", "--quick", "--out", str(out))
     assert code == 2
     assert text.strip().count("\n") == 0 and text.startswith("error:") and "--force" in text
     assert (out / "notes.txt").read_text() == "my notes"
-    code, text = run("run", str(BASELINE), "--days", "10", "--out", str(out), "--force")
+    code, text = run("run", str(BASELINE), "--days", "10", "--quick", "--out", str(out),
+                     "--force")
     assert code == 0, text
     assert {p.name for p in out.iterdir()} == RUN_FILES
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
@@ -143,7 +148,8 @@ def test_schema_is_json_schema() -> None:
 @pytest.mark.parametrize("path", [p.relative_to(ROOT).as_posix() for p in SHIPPED_SCENARIOS])
 def test_every_shipped_scenario_runs(path: str, tmp_path: Path) -> None:
     days = max(40, load_scenario(ROOT / path).warmup_days + 20)
-    code, text = run("run", str(ROOT / path), "--days", str(days), "--out", str(tmp_path / "o"))
+    code, text = run("run", str(ROOT / path), "--days", str(days), "--quick", "--out",
+                     str(tmp_path / "o"))
     assert code == 0, text
     doc = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert doc["leads"]["generated"] > 0

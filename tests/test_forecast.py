@@ -223,7 +223,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.conftest import BASELINE
 
     out = tmp_path_factory.mktemp("forecast") / "run"
-    result = runner.invoke(app, ["run", str(BASELINE), "--days", "100", "--out", str(out)])
+    result = runner.invoke(app, ["run", str(BASELINE), "--days", "100", "--quick", "--out",
+                                 str(out)])
     assert result.exit_code == 0, result.output
     return out
 

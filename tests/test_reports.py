@@ -54,7 +54,8 @@ _RUNS: dict[tuple[str, int, int], Path] = {}
 
 def make_run(tmp_path_factory: pytest.TempPathFactory, scenario: Path, days: int = 30,
              replications: int = 1) -> Path:
-    """A run folder written by ``salesim run`` (cached for the session: runs cost seconds).
+    """A run folder written by ``salesim run --quick`` (cached for the session: runs cost
+    seconds; the bottleneck's confirmation and its report table are tested in test_verdict.py).
 
     ``days`` are measured days: a scenario's warm-up comes on top of them.
     """
@@ -64,7 +65,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory, scenario: Path, days: int
         out = tmp_path_factory.mktemp("run") / scenario.stem
         result = runner.invoke(salesim_app, ["run", str(scenario), "--days", str(days),
                                              "-r", str(replications), "--jobs", "1",
-                                             "--out", str(out)])
+                                             "--quick", "--out", str(out)])
         assert result.exit_code == 0, result.output
         _RUNS[key] = out
     return _RUNS[key]

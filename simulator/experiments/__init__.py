@@ -29,11 +29,13 @@ from simulator.experiments.variants import (
     load_variants,
     parse_vary,
 )
+from simulator.experiments.verdict import Confirmation, confirm_bottleneck, screen_of
 from simulator.experiments.whatif import levers, whatif_document
 
 __all__ = [
     "Backend",
     "Change",
+    "Confirmation",
     "ExperimentError",
     "InlineExecutor",
     "Interrupted",
@@ -44,6 +46,7 @@ __all__ = [
     "Variant",
     "apply",
     "compare_document",
+    "confirm_bottleneck",
     "detect_warmup",
     "estimate",
     "grid",
@@ -59,6 +62,7 @@ __all__ = [
     "profit_breakdown",
     "replicate_variants",
     "run_record",
+    "screen_of",
     "sweep_document",
     "unpaired_difference",
     "whatif_document",

@@ -63,6 +63,16 @@ class Lab:
         self._records: dict[Key, Record] = {}
         self.executed = 0  # runs simulated by this Lab (not read back from checkpoints)
 
+    def add(self, variant: Variant, records: Sequence[Record]) -> None:
+        """Keep records already computed elsewhere as replications 0, 1, … of ``variant``.
+
+        ``salesim run`` hands over its own replications this way, so that confirming its
+        bottleneck does not simulate the base again. The records must come from
+        :func:`run_record` of the same scenario, seed and replication numbers.
+        """
+        for r, record in enumerate(records):
+            self._records.setdefault((variant.key, r), record)
+
     def records(self, variants: Sequence[Variant], replications: int) -> list[list[Record]]:
         """``records[i][r]``: the record of variant i, replication r (0 ≤ r < replications)."""
         todo: list[tuple[Key, Scenario]] = []

@@ -34,6 +34,7 @@ TEXT_FIELDS = ("bottleneck_stage", "bottleneck_role", "bottleneck_kind", "bottle
                "unstable_queues")
 UNSTABLE = "unstable"  # 1.0 when some queue of the run grows without bound, else 0.0
 SERIES_FIELD = "won_per_day"
+RANKING_FIELD = "screen_ranking"
 PLAN_ATTAINMENT = "plan_attainment"
 PLAN_FIELD = "plan"  # the scenario's own plan over the window (when it has one)
 PLAN_ACTUAL = "plan_actual"  # the sales that plan covers, credited to the window
@@ -142,6 +143,13 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     record[UNSTABLE] = 0.0 if stability.stable else 1.0
     record["overload"] = stability.overload
     record["unstable_queues"] = "; ".join(f"{q.stage} ({q.role})" for q in stability.unstable)
+    # what the bottleneck confirmation (experiments.verdict) reads: every staffed stage in the
+    # queue screen's order, and the biggest leak
+    record[RANKING_FIELD] = [dict(row) for row in b.get("ranking", [])]
+    leak = b.get("leak") or {}
+    record["leak_stage"] = str(leak.get("stage") or "")
+    record["leak_role"] = str(leak.get("role") or "")
+    record["leak_conversion"] = _float(leak.get("conversion"))
     record[SERIES_FIELD] = daily_wins(events, scenario.horizon_days)
     att = metrics.attainment
     if att is None:  # against a flat plan, for --plan: covers new business

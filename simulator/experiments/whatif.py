@@ -21,6 +21,15 @@ from simulator.experiments.compare import compare_document
 from simulator.experiments.records import Record
 from simulator.experiments.stats import number
 from simulator.experiments.variants import WORK_TIME, Change, Variant, apply
+from simulator.experiments.verdict import (
+    WHATIF_METHOD,
+    Candidate,
+    Confirmation,
+    decide,
+    hire_variant,
+    screen_of,
+    stage_of,
+)
 
 SCHEMA = "salesim.whatif/1"
 
@@ -46,10 +55,7 @@ def levers(base: Scenario, faster: float = 0.2) -> list[Lever]:
     out = []
     for name in working_roles(base):
         role = base.role(name)
-        hire = (Change(f"roles.{name}.headcount", role.headcount + 1),)
-        out.append(Lever(name, "hire",
-                         Variant(f"+1 {name}", apply(base, hire), "whatif", hire),
-                         role.salary_per_month))
+        out.append(Lever(name, "hire", hire_variant(base, name), role.salary_per_month))
         quick = (Change(f"roles.{name}.{WORK_TIME}", round(1 - faster, 12)),)
         out.append(Lever(name, "faster",
                          Variant(f"{name} −{faster:.0%} work time", apply(base, quick),
@@ -64,6 +70,7 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
     """``whatif.json``: every lever's paired effect, the two rankings, the full comparison."""
     comparison = compare_document([base, *(lv.variant for lv in found)], records, seed=seed,
                                   replications=replications, precision=precision, warmup=warmup)
+    confirmed = confirm_over_hires(base, found, records)
     rows = []
     for lever, entry in zip(found, comparison["variants"][1:], strict=True):
         d = entry["differences"]
@@ -83,7 +90,7 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
             "delta_won_per_month": d["won_per_month"],
             "delta_cycle_days": d["cycle_days"],
             "profit_per_rouble": per_rouble,
-            "bottleneck": entry["bottleneck"],
+            "bottleneck": bottleneck_after(confirmed, lever, entry["bottleneck"]),
             "stability": entry["stability"],
             "verdict": entry["verdict"],
         })
@@ -99,9 +106,44 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
         "stability": comparison["variants"][0]["stability"],
         "ranking": {"hires": [r["name"] for r in hires],
                     "improvements": [r["name"] for r in faster_rows]},
+        "bottleneck": {**confirmed.to_json(), "verdict": confirmed.verdict,
+                       "screen": confirmed.screen.to_json()},
         "levers": rows,
         "comparison": comparison,
     }
+
+
+def confirm_over_hires(base: Variant, found: Sequence[Lever],
+                       records: Sequence[Sequence[Record]]) -> Confirmation:
+    """The bottleneck by the relief test of ``salesim run``, over every +1 lever: the role whose
+    hire raises revenue a month most, significantly (``simulator.experiments.verdict``)."""
+    screen = screen_of(records[0])
+    hires = [(lv, recs) for lv, recs in zip(found, records[1:], strict=True)
+             if lv.kind == "hire"]
+    candidates = [Candidate(lv.role, stage_of(base.scenario, lv.role, screen), math.nan,
+                            math.nan) for lv, _ in hires]
+    return decide(screen, candidates, records[0], [recs for _, recs in hires],
+                  currency=base.scenario.currency, method=WHATIF_METHOD)
+
+
+def bottleneck_after(confirmed: Confirmation, lever: Lever, screen: dict[str, Any]
+                     ) -> dict[str, Any]:
+    """Where the bottleneck is once the lever is pulled.
+
+    A lever that does not relieve the confirmed bottleneck leaves it where it is: the confirmed
+    bottleneck, ``source: "confirmed"``. The hire or the faster process of the confirmed role
+    moves it: where the variant's queue screen then points (its majority verdict),
+    ``source: "screen"``. ``screen`` is the variant's screen summary (``compare.json``'s
+    ``bottleneck``), kept under ``screen`` either way.
+    """
+    relieves = confirmed.kind == "capacity" and lever.role == confirmed.role
+    if relieves:
+        stage, role, kind = screen["stage"], screen["role"], screen["kind"]
+    else:
+        stage, role, kind = confirmed.stage, confirmed.role, confirmed.kind
+    return {"stage": stage, "role": role, "kind": kind,
+            "source": "screen" if relieves else "confirmed",
+            "moved": relieves, "screen": screen}
 
 
 def _mean(est: dict[str, Any]) -> float:
