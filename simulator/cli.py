@@ -94,14 +94,14 @@ def _load(path: Path, seed: int | None = None, days: float | None = None) -> Sce
 
 def _override(scenario: Scenario, path: Path, seed: int | None, days: float | None) -> Scenario:
     try:
-        return scenario.with_overrides(seed=seed, horizon_days=days)
+        return scenario.with_overrides(seed=seed, days=days)
     except ScenarioError as exc:
-        if exc.path == "warmup_days":
-            message = (f"--days {days:g} must be longer than the scenario's warm-up "
-                       f"({scenario.warmup_days:g} days)")
-        else:
-            option = "--seed" if exc.path == "seed" else "--days"
-            message = f"{option}: {exc.message}"
+        option = "--seed" if exc.path == "seed" else "--days"
+        message = f"{option}: {exc.message}"
+        if option == "--days" and exc.path == "horizon_days" and days is not None \
+                and scenario.warmup_days:
+            message = (f"--days: the {scenario.warmup_days:g}-day warm-up plus {days:g} "
+                       f"measured days: {exc.message}")
         raise ScenarioError(message, source=str(path)) from None
 
 
@@ -111,8 +111,9 @@ def run(
         metavar="[SCENARIO]", help="Scenario YAML file (default: scenarios/b2b_baseline.yaml).",
         show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
-    days: Annotated[float | None, typer.Option(help="Simulated calendar days (default: the "
-                                                     "scenario's horizon_days).")] = None,
+    days: Annotated[float | None, typer.Option(help="Calendar days to measure, after the "
+                                                     "scenario's warm-up (default: "
+                                                     "horizon_days − warmup_days).")] = None,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=10_000,
                                               help="Independent replications; with more than "
                                                    "one, every figure gets a 95% CI.")] = 1,
@@ -156,7 +157,8 @@ def run(
     check = None if quick else _confirm(scenario, runs, doc["bottleneck"], confirm_replications,
                                         jobs)
     doc["bottleneck"] = bottleneck_document(doc["bottleneck"],
-                                            None if check is None else check.confirmation)
+                                            None if check is None else check.confirmation,
+                                            (doc.get("stability") or {}).get("warning"))
     files = {
         "summary.json": json_writer(doc),
         "stages.csv": csv_writer(aggregate_table([m.stages for m in metrics], ["stage"])),
@@ -312,7 +314,12 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int, local
     nf = number_format(locale, scenario.currency)
     labels = Labels(scenario, locale)
     leads = doc["leads"]
-    head = (f"[bold]{scenario.name}[/bold] — {nf.number(scenario.horizon_days)} days, "
+    start = scenario.calendar.start_date
+    w0 = start + dt.timedelta(days=float(scenario.warmup_days))
+    w1 = start + dt.timedelta(days=float(scenario.horizon_days))
+    warm = (f" after a {nf.number(scenario.warmup_days)}-day warm-up"
+            if scenario.warmup_days else "")
+    head = (f"[bold]{scenario.name}[/bold] — {w0:%d %b %Y} to {w1:%d %b %Y}{warm}, "
             f"seed {doc['seed']}"
             + (f", {replications} replications (mean ± 95% margin of error)"
                if replications > 1 else ""))

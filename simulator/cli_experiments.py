@@ -111,7 +111,8 @@ Replications = Annotated[int, typer.Option(
 Seed = Annotated[int | None, typer.Option(
     help="Root seed for every variant (default: the base scenario's).")]
 Days = Annotated[float | None, typer.Option(
-    help="Simulated calendar days for every variant (default: the scenario's horizon_days).")]
+    help="Calendar days measured for every variant, after its warm-up (default: the "
+    "scenario's horizon_days − warmup_days).")]
 Jobs = Annotated[int | None, typer.Option(
     "--jobs", "-j", min=1, help="Local worker processes (default: one per core; 1 = in this "
     "process). With --scheduler local: the embedded Dask cluster's workers.")]

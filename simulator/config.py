@@ -463,14 +463,20 @@ class Scenario(_Frozen):
                                 path=format_path(path))
         return scenario
 
-    def with_overrides(self, *, seed: int | None = None,
-                       horizon_days: float | None = None) -> Scenario:
-        """A copy with the CLI's overrides applied and validated again."""
+    def with_overrides(self, *, seed: int | None = None, horizon_days: float | None = None,
+                       days: float | None = None) -> Scenario:
+        """A copy with the CLI's overrides applied and validated again.
+
+        ``days`` is what ``--days`` gives: the days measured after the scenario's warm-up (the
+        horizon becomes ``warmup_days + days``); ``horizon_days`` sets the horizon itself.
+        """
         data = self.model_dump(by_alias=True, exclude_none=False)
         if seed is not None:
             data["seed"] = seed
         if horizon_days is not None:
             data["horizon_days"] = horizon_days
+        if days is not None:
+            data["horizon_days"] = self.warmup_days + days
         return Scenario.from_data(data, source="command line")
 
     # -- derived views (pure) -------------------------------------------------------------------

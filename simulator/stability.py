@@ -31,8 +31,10 @@ at least :data:`MIN_GROWTH_LEADS` leads wait at the horizon. Both are needed: a 
 whose queue does not grow is working off a backlog (or shedding work as waiting leads go cold);
 a queue that grows while its staff have spare time is following growing demand. **Watch** when
 only one holds, when the role is saturated in the last quarter only (demand has just caught up
-with capacity: the next bottleneck), or when leads are stuck at least :data:`STUCK_RATIO` times
-what Little's law predicts; **stable** otherwise. The run is stable when no queue is unstable.
+with capacity: the next bottleneck); **stable** otherwise. Leads stuck at the horizon at least
+:data:`STUCK_RATIO` times what Little's law predicts are reported, but alone they raise no
+watch: a queue that ends on a holiday eve holds the night's arrivals. The run is stable when no
+queue is unstable.
 Little's law is reported as corroboration, not required: with a warm-up cut, or an overload that
 began mid-window, an unstable queue can hold less than twice its Little figure.
 
@@ -169,7 +171,6 @@ def judge_queue(stage: str, role: str, daily_queue: Sequence[float] | np.ndarray
     lately = utilization_last_quarter >= SATURATED_UTILIZATION
     growing = (rise >= MIN_GROWTH_LEADS and rise >= TREND_OVER_NOISE * noise
                and queue_at_end >= MIN_GROWTH_LEADS)
-    stuck = stuck_ratio >= STUCK_RATIO and in_progress_at_end >= MIN_GROWTH_LEADS
     status: Status = "watch"
     if saturated and growing:
         status, reason = "unstable", "saturated and growing over the second half"
@@ -179,8 +180,6 @@ def judge_queue(stage: str, role: str, daily_queue: Sequence[float] | np.ndarray
         reason = "growing, but its staff still have spare time"
     elif saturated or lately:
         reason = "saturated, but the queue is not growing"
-    elif stuck:
-        reason = "more leads in progress at the horizon than Little's law predicts"
     else:
         status, reason = "stable", ""
     overload = (min(1.0, slope / arrivals_per_day_second_half)

@@ -74,7 +74,10 @@ class Periods:
 
 
 def _window(scenario: Scenario, window: tuple[float, float] | None) -> tuple[float, float]:
-    return window if window is not None else (0.0, float(scenario.horizon_days))
+    """The periods' span: the measured window ``[warmup_days, horizon_days]`` by default, where
+    the run's tables are measured (the warm-up is simulated, not reported)."""
+    return window if window is not None else (float(scenario.warmup_days),
+                                              float(scenario.horizon_days))
 
 
 def day_periods(scenario: Scenario, window: tuple[float, float] | None = None) -> Periods:
@@ -82,7 +85,8 @@ def day_periods(scenario: Scenario, window: tuple[float, float] | None = None) -
 
     Args:
         scenario: The scenario as run (its calendar start and horizon).
-        window: ``(start, end)`` in simulation days; default the whole run ``[0, horizon]``.
+        window: ``(start, end)`` in simulation days; default the measured window
+            ``[warmup_days, horizon_days]``.
     """
     start, end = _window(scenario, window)
     first = math.floor(start)
@@ -344,13 +348,12 @@ def time_split_by_stage(events: pd.DataFrame, visits: pd.DataFrame,
         ``stage``, ``leads`` (stage visits counted), ``queue_days``, ``work_days``,
         ``client_days``, ``cycle_days``; stages in the scenario's order.
     """
-    # the cases simulator.metrics counts: leads that arrived in the window, and the repeat
-    # orders placed in it
-    new_case = events[events["event"].isin(["arrive", "order"])]
-    counted = new_case.loc[new_case["time"] >= scenario.warmup_days, "lead_id"]
-    v = visits[visits["lead_id"].isin(counted)] if len(visits) else visits
+    # the stage visits simulator.metrics counts: those that entered the stage in the window
+    v = visits
     rows = []
     done_stages = stage_visits(v, scenario) if len(v) else None
+    if done_stages is not None:
+        done_stages = done_stages[done_stages["t_enter"] >= scenario.warmup_days]
     for stage in scenario.stages:
         row = {"stage": stage.name, "leads": 0, "queue_days": math.nan, "work_days": math.nan,
                "client_days": math.nan, "cycle_days": math.nan}

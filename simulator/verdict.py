@@ -68,7 +68,7 @@ def bottleneck_text(bottleneck: Mapping[str, Any], scenario: Scenario | None,
 def _capacity(fmt: NumberFormat, labels: Labels, stage: str, role: str,
               ev: Mapping[str, Any]) -> str:
     team = labels.role(role)
-    parts = [f"{team} {_is(team)} the bottleneck, in {labels.stage(stage)}"]
+    parts = [f"{team} {is_or_are(team)} the bottleneck, in {labels.stage(stage)}"]
     busy = _get(ev, "utilization")
     wait = _get(ev, "wait_days_mean")
     clauses = []
@@ -148,7 +148,7 @@ def _get(mapping: Mapping[str, Any], key: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _is(team: str) -> str:
+def is_or_are(team: str) -> str:
     """``Hunters are``, ``Warehouse is``: a team label in the plural takes ``are``."""
     last = team.rstrip().split(" ")[-1].lower()
     return "are" if last.endswith("s") and not last.endswith("ss") else "is"

@@ -61,7 +61,8 @@ def test_trading_company_bottleneck_is_the_warehouse_until_it_grows_by_half() ->
     before = simulate(scenario).metrics()
     assert (before.bottleneck["stage"], before.bottleneck["role"]) == ("fulfilment", "warehouse")
     after = simulate(_staffed(scenario, "warehouse", 6)).metrics()
-    assert after.bottleneck["stage"] != "fulfilment" or after.bottleneck["kind"] != "capacity"
+    # the screen may still see a queue at the warehouse; it is no longer overloaded
+    assert not before.stability.stable and after.stability.stable
     wait_before, wait_after = (m.stages.set_index("stage").loc["fulfilment", "wait_days_mean"]
                                for m in (before, after))
     assert wait_after < 0.75 * wait_before

@@ -43,7 +43,8 @@ def test_run_writes_every_output(baseline_out: Path) -> None:
 def test_summary_contract(baseline_out: Path) -> None:
     doc = json.loads((baseline_out / "summary.json").read_text())
     assert doc["scenario"] == "b2b_baseline" and doc["seed"] == 42
-    assert (doc["replications"], doc["horizon_days"]) == (1, 60)
+    # --days 60 measures 60 days after the scenario's 92-day warm-up
+    assert (doc["replications"], doc["horizon_days"], doc["warmup_days"]) == (1, 152, 92)
     leads = doc["leads"]
     assert leads["generated"] == leads["won"] + leads["lost"] + leads["in_progress"]
     assert isinstance(doc["revenue"], float) and doc["revenue"] > 0
@@ -60,7 +61,7 @@ def test_summary_contract(baseline_out: Path) -> None:
 
 def test_the_scenario_as_run_loads_again(baseline_out: Path) -> None:
     again = load_scenario(baseline_out / "scenario.yaml")
-    assert again == load_scenario(BASELINE).with_overrides(horizon_days=60)
+    assert again == load_scenario(BASELINE).with_overrides(days=60)
 
 
 def test_same_seed_gives_byte_identical_files(baseline_out: Path, tmp_path: Path) -> None:
@@ -93,7 +94,8 @@ def test_replications_give_confidence_intervals_whatever_the_jobs(tmp_path: Path
 
 def test_run_prints_russian_numbers_with_locale_ru(baseline_out: Path, tmp_path: Path) -> None:
     out = tmp_path / "ru"
-    code, text = run("run", str(BASELINE), "--days", "30", "--locale", "ru", "--out", str(out))
+    code, text = run("run", str(BASELINE), "--days", "30", "--locale", "ru", "--quick",
+                     "--out", str(out))
     assert code == 0, text
     doc = json.loads((out / "summary.json").read_text())
     generated, revenue = doc["leads"]["generated"], doc["revenue"]
@@ -133,7 +135,7 @@ def test_validate_describes_the_scenario() -> None:
     code, text = run("validate", str(BASELINE))
     assert code == 0, text
     assert "valid scenario: b2b_baseline" in text
-    assert "Role closer: 3 people" in text
+    assert "Role closer: 4 people" in text
     assert "money (client) [won here]" in text
 
 

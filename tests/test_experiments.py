@@ -99,7 +99,7 @@ def test_paths_pick_list_items_by_name() -> None:
 @pytest.mark.parametrize(("path", "message"), [
     ("roles.closr.headcount", "unknown role 'closr'; allowed: hunter, closer"),
     ("roles.closer.headcont", "unknown field 'headcont' in roles.closer; allowed: name, "
-                              "headcount, salary_per_month"),
+                              "label, headcount, salary_per_month"),
     ("stages.closing.steps.nope.effort_hours", "unknown step 'nope'; allowed: proposal"),
     ("budget", "unknown field 'budget' in the scenario"),
     ("roles.closer.headcount.x", "roles.closer.headcount is a value (1)"),

@@ -57,7 +57,7 @@ def test_xes_is_well_formed_with_lifecycles_and_lead_attributes(run: Path) -> No
     assert {"concept", "lifecycle", "org", "time"} <= prefixes
     traces = root.findall(f"{XES}trace")
     events = read_events(run / "events.csv.gz")
-    cases = events.loc[events["event"].isin(["arrive", "order"]), "lead_id"].nunique()
+    cases = events["lead_id"].nunique()  # leads, repeat orders and the clients of day 0
     assert len(traces) == cases
     transitions, keys, resources = set(), set(), set()
     start = load_scenario(run / "scenario.yaml").calendar.start_date.isoformat()
@@ -82,10 +82,12 @@ def test_csv_has_start_and_end_of_every_activity(run: Path) -> None:
     assert tuple(table.columns) == CSV_COLUMNS
     start = pd.to_datetime(table["start_timestamp"])
     end = pd.to_datetime(table["end_timestamp"])
-    assert (end >= start).all() and start.min() >= pd.Timestamp("2026-01-12")
+    first_day = load_scenario(run / "scenario.yaml").calendar.start_date
+    assert (end >= start).all() and start.min() >= pd.Timestamp(first_day)
     assert {WON, LOST} <= set(table["activity"])
     work = table[table["resource"].fillna("").str.contains("-")]
-    assert (work["work_hours"] > 0).all()
+    # hours are written to 4 decimals: a call of a few seconds shows as 0.0
+    assert (work["work_hours"] >= 0).all() and (work["work_hours"] > 0).mean() > 0.99
     assert set(table.loc[table["activity"] == WON, "event_amount"].notna()) == {True}
 
 
@@ -112,13 +114,16 @@ def test_pm4py_reads_both_formats_and_finds_the_stages(run: Path) -> None:
         log.columns)
     milestones = list(MILESTONES.values())  # deal won, lead lost, …: not steps of a stage
     done = log[(log["lifecycle:transition"] == "complete")
-               & ~log["concept:name"].isin(milestones)]
+               & ~log["concept:name"].isin(milestones)
+               & (log["case:outcome"] != "repeat order")]  # the leads' own paths
     dfg, start_activities, _end = pm4py.discover_dfg(done)
     assert set(start_activities) == {first}
     _stage_order_holds(dfg, stages)
 
     table = pd.read_csv(run / "eventlog.csv")
     table = table[~table["activity"].isin(milestones)]
+    table = table[~table["case_id"].isin(set(log.loc[log["case:outcome"] == "repeat order",
+                                                     "case:concept:name"]))]
     frame = pm4py.format_dataframe(table, case_id="case_id", activity_key="activity",
                                    timestamp_key="end_timestamp",
                                    start_timestamp_key="start_timestamp")
@@ -126,7 +131,7 @@ def test_pm4py_reads_both_formats_and_finds_the_stages(run: Path) -> None:
     assert set(start_csv) == {first}
     _stage_order_holds(dfg_csv, stages)
     assert set(frame["concept:name"]) == set(done["concept:name"])
-    assert frame["case:concept:name"].nunique() == log["case:concept:name"].nunique()
+    assert frame["case:concept:name"].nunique() == done["case:concept:name"].nunique()
 
 
 def test_export_cli(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:

@@ -185,7 +185,7 @@ def test_forecast_adds_up_and_ends_at_the_fact(year) -> None:  # type: ignore[no
     people = table.drop(index=DEPARTMENT)
     for column in ("plan", "won", "deals", "expected", "forecast", "won_deals"):
         assert people[column].sum() == pytest.approx(table.loc[DEPARTMENT, column])
-    assert table.loc[DEPARTMENT, "plan"] == 11_000_000
+    assert table.loc[DEPARTMENT, "plan"] == 10_000_000
     assert UNASSIGNED in table.index  # leads still with the hunters have no closer yet
     assert forecast.by_step["deals"].sum() == forecast.deals_in_progress
     # after May's last working day (Fri 29 May), the forecast is May's deals won (the
@@ -230,11 +230,11 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cli_forecast(run_dir: Path) -> None:
-    code, out, err = cli(str(run_dir), "--day", "60")
+    code, out, err = cli(str(run_dir), "--day", "163")
     assert code == 0, err
     assert "Forecast for 2026-03 at the end of 2026-03-12" in out
     assert "department" in out and "closer-1" in out and "conversion/money" in out
-    assert "against the plan of 11,000,000 RUB" in out
+    assert "against the plan of 10,000,000 RUB" in out
     code, out, err = cli(str(run_dir), "--month", "2026-03", "--day", "12")
     assert code == 0, err
     assert "Forecast for 2026-03 at the end of 2026-03-12" in out and "MAPE" in out
@@ -252,8 +252,8 @@ def test_cli_bad_input(run_dir: Path, tmp_path: Path) -> None:
     one_line_error(*cli(str(tmp_path / "nowhere"), "--day", "5"), "no such folder")
     one_line_error(*cli(str(run_dir / "summary.json"), "--day", "5"), "not a folder")
     one_line_error(*cli(str(tmp_path), "--day", "5"), "not a run folder")
-    one_line_error(*cli(str(run_dir), "--day", "0"), "--day", "1 to 100")
-    one_line_error(*cli(str(run_dir), "--day", "101"), "1 to 100")
+    one_line_error(*cli(str(run_dir), "--day", "0"), "--day", "1 to 192")
+    one_line_error(*cli(str(run_dir), "--day", "193"), "1 to 192")
     one_line_error(*cli(str(run_dir), "--day", "x"), "--day")
     one_line_error(*cli(str(run_dir)), "--day")
     one_line_error(*cli(str(run_dir), "--month", "2026-02", "--day", "30"), "1 to 28")

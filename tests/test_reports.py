@@ -389,7 +389,7 @@ def test_report_speaks_the_scenarios_currency(tmp_path: Path, fast_charts: None,
 
 @pytest.fixture(scope="module")
 def baseline_result():  # type: ignore[no-untyped-def]
-    scenario = load_scenario(BASELINE).with_overrides(horizon_days=45)
+    scenario = load_scenario(BASELINE).with_overrides(days=45)
     return simulate(scenario, seed=5)
 
 
@@ -420,16 +420,18 @@ def test_timeseries_agree_with_the_run_tables(baseline_result) -> None:  # type:
             assert split.at[stage, "queue_days"] == pytest.approx(
                 stages.at[stage, "wait_days_mean"], rel=1e-6)
     revenue = revenue_by_day(events, scenario)
-    wins = events[events["event"] == "win"]
-    shipped = events[(events["event"] == "ship") & (events["client_id"] < 0)]
+    measured = events[events["time"] >= scenario.warmup_days]  # the series cover the window
+    wins = measured[measured["event"] == "win"]
+    shipped = measured[(measured["event"] == "ship") & (measured["client_id"] < 0)]
     assert revenue["revenue"].sum() == pytest.approx(metrics.overall["revenue"])
     assert revenue["revenue_first"].sum() == pytest.approx(shipped["amount"].sum())
     assert revenue["cum_won"].iloc[-1] == len(wins)
 
 
 def test_week_periods_start_on_monday() -> None:
-    scenario = load_scenario(BASELINE).with_overrides(horizon_days=17.5)
-    scenario = scenario.model_copy(update={"calendar": scenario.calendar.model_copy(
+    scenario = load_scenario(BASELINE).with_overrides(horizon_days=17.5 + 92)
+    scenario = scenario.model_copy(update={"warmup_days": 0.0, "horizon_days": 17.5,
+                                           "calendar": scenario.calendar.model_copy(
         update={"start_date": pd.Timestamp("2026-01-14").date()})})  # a Wednesday
     weeks = week_periods(scenario)
     assert [d.isoformat() for d in weeks.starts] == ["2026-01-14", "2026-01-19", "2026-01-26"]
@@ -532,13 +534,10 @@ def test_palette_is_stable_across_charts() -> None:
 
 
 @pytest.mark.slow
-def test_one_year_report_is_fast(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_one_year_report_stays_small(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # how long it takes is measured in benchmarks/, never asserted here
     run = make_run(tmp_path_factory, BASELINE, days=365)
-    cpu = time.process_time()
     paths = build_report(run, force=True)
-    cpu = time.process_time() - cpu
-    # CPU time, not wall time: other jobs on a shared CI machine must not fail this test
-    assert cpu < 5.0
     assert paths[0].stat().st_size < 2_000_000
 
 

@@ -137,7 +137,7 @@ def test_all_revenue_plans_count_repeat_orders() -> None:
 
 
 def test_signed_contracts_do_not_go_cold(baseline: Scenario) -> None:
-    result = simulate(baseline.with_overrides(horizon_days=200), seed=11)
+    result = simulate(baseline.with_overrides(days=200), seed=11)
     lost = result.events[result.events["event"] == "lose"]
     cooled = lost[lost["reason"] == "cooled"]
     assert len(cooled) > 0  # requests still go cold before the contract

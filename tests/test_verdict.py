@@ -120,9 +120,11 @@ def test_a_long_queue_of_cooling_leads_is_not_the_bottleneck(lab: Lab) -> None:
     # relieving the long queue feeds station two more leads than it can take before they cool
     assert first.delta_revenue_per_month.high < 0
     words = describe(c)
-    assert words.headline.startswith("Bottleneck: two (second): one more second wins ")
-    assert "one more first lowers revenue by" in words.confirmed
-    assert "The queue screen points at one (first)" in words.verdict
+    assert words.headline.startswith("Second is the bottleneck (Two): one more person there "
+                                     "raises revenue by ")
+    assert "more deals a month" in words.headline
+    assert "one more person in First lowers revenue by" in words.confirmed
+    assert "The queue screen points at One (First)" in words.verdict
 
 
 def test_a_lightly_loaded_department_is_limited_by_conversion(lab: Lab) -> None:
@@ -131,7 +133,7 @@ def test_a_lightly_loaded_department_is_limited_by_conversion(lab: Lab) -> None:
     assert (c.kind, c.stage, c.chosen) == ("conversion", "three", None)
     assert not any(r.significant for r in c.reliefs)
     assert describe(c).headline.startswith("No capacity bottleneck confirmed")
-    assert "the biggest leak is three, which loses 50% of the leads it decides" in c.verdict
+    assert "the biggest leak is Three, which loses 50% of the leads it decides" in c.verdict
 
 
 # -- the pure parts ------------------------------------------------------------------------------
@@ -186,9 +188,9 @@ def test_decide_takes_the_largest_significant_gain() -> None:
     assert conf["chosen"] == "b" and conf["replications"] == 4
     assert [x["significant"] for x in conf["candidates"]] == [False, True]
     assert conf["candidates"][1]["delta_revenue_per_month"]["mean"] == 5.0
-    assert conf["sentence"] == ("Confirmed by simulation (4 paired replications): one more b "
-                                "adds 5.0 ± 1.3 RUB a month; one more a adds nothing "
-                                "measurable (+12 ± 116).")
+    assert conf["sentence"] == ("Confirmed by simulation (4 paired replications): one more "
+                                "person in b adds 5.0 ± 1.3 RUB a month; one more person in a "
+                                "adds nothing measurable (+12 ± 116).")
     # no significant gain: lead flow and conversion, naming the biggest leak
     c = decide(_screen(), candidates[:1], base, [noisy], currency="RUB")
     assert (c.kind, c.stage, c.role, c.chosen) == ("conversion", "s3", "c", None)
@@ -245,8 +247,9 @@ def test_salesim_run_confirms_the_bottleneck_and_whatif_agrees(tmp_path: Path) -
                          "--out", str(tmp_path / "run"), "--report")
     assert code == 0, text
     flat = " ".join(text.split())
-    assert "Queue screen: Bottleneck: one (first)." in flat
-    assert "Confirmed by simulation (3 paired replications): one more second adds" in flat
+    assert "Queue screen: First is the bottleneck, in One" in flat
+    assert ("Confirmed by simulation (3 paired replications): one more person in Second adds"
+            in flat)
     # R_c = 3: the run's replication 0 is the base's first; 2 more, and 3 for each of 2 roles
     assert "confirming the bottleneck took 8 more runs" in flat
     doc = json.loads((tmp_path / "run" / "summary.json").read_text())
@@ -273,7 +276,7 @@ def test_salesim_run_confirms_the_bottleneck_and_whatif_agrees(tmp_path: Path) -
     after = {lv["name"]: lv["bottleneck"] for lv in whatif["levers"]}
     assert after["+1 first"]["role"] == "second" and not after["+1 first"]["moved"]
     assert after["+1 second"]["moved"] and after["+1 second"]["source"] == "screen"
-    assert "Bottleneck: two (second): one more second wins" in " ".join(text.split())
+    assert "Second is the bottleneck (Two): one more person there" in " ".join(text.split())
 
 
 def test_quick_reports_the_screen_and_r_above_r_c_is_reused(tmp_path: Path) -> None:

@@ -195,10 +195,16 @@ def apply(base: Scenario, changes: Sequence[Change], *, name: str | None = None,
 
 def with_settings(scenario: Scenario, *, seed: int | None = None, days: float | None = None,
                   warmup_days: float | None = None, source: str = "command line") -> Scenario:
-    """The scenario with the experiment's seed, horizon and warm-up (validated again)."""
+    """The scenario with the experiment's seed, measured days and warm-up (validated again).
+
+    ``days`` (``--days``) counts the days measured after the warm-up: the horizon is the warm-up
+    (``warmup_days``, else the scenario's) plus ``days``.
+    """
     data = dump(scenario)
     option = {}
-    for key, value, opt in (("seed", seed, "--seed"), ("horizon_days", days, "--days"),
+    warmup = scenario.warmup_days if warmup_days is None else warmup_days
+    horizon = None if days is None else warmup + days
+    for key, value, opt in (("seed", seed, "--seed"), ("horizon_days", horizon, "--days"),
                             ("warmup_days", warmup_days, "--warmup")):
         if value is not None:
             data[key] = value

@@ -29,7 +29,9 @@ from simulator.experiments.lab import Lab
 from simulator.experiments.records import RANKING_FIELD, Record
 from simulator.experiments.stats import Estimate, number, paired_difference
 from simulator.experiments.variants import Change, Variant, apply
+from simulator.labels import label_of
 from simulator.metrics import HIGH_UTILIZATION
+from simulator.verdict import is_or_are
 
 __all__ = [
     "DEFAULT_CANDIDATES",
@@ -140,8 +142,12 @@ class Relief:
 
     @property
     def significant(self) -> bool:
-        """The 95% interval of the change in revenue a month lies above zero."""
-        return bool(self.delta_revenue_per_month.low > 0)
+        """The relief raises throughput, beyond chance: the 95% interval of the change in revenue
+        a month lies above zero, or that of the deals won a month does while revenue rises on
+        average (a relief that wins more deals is worth them, even when the deal sizes' spread
+        hides the money in few replications)."""
+        revenue, won = self.delta_revenue_per_month, self.delta_won_per_month
+        return bool(revenue.low > 0 or (won.low > 0 and revenue.mean > 0))
 
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role, "stage": self.stage,
@@ -162,6 +168,11 @@ class Confirmation:
     stage: str | None
     role: str | None
     currency: str
+    labels: tuple[tuple[str, str], ...] = ()  # (stage or role name, its label) for the sentences
+
+    def label(self, name: str | None) -> str:
+        """A stage's or role's label (its name when the scenario gives none)."""
+        return dict(self.labels).get(name or "", name or "")
 
     @property
     def chosen(self) -> Relief | None:
@@ -193,8 +204,8 @@ def hire_variant(base: Scenario, role: str, source: str = "whatif") -> Variant:
 
 
 def decide(screen: Screen, candidates: Sequence[Candidate], base: Sequence[Record],
-           relieved: Sequence[Sequence[Record]], *, currency: str, method: str = RUN_METHOD
-           ) -> Confirmation:
+           relieved: Sequence[Sequence[Record]], *, currency: str, method: str = RUN_METHOD,
+           scenario: Scenario | None = None) -> Confirmation:
     """The confirmed bottleneck from paired records (pure).
 
     Args:
@@ -205,6 +216,7 @@ def decide(screen: Screen, candidates: Sequence[Candidate], base: Sequence[Recor
             ``candidates[i].role`` (the same seed and replication numbers as ``base``).
         currency: for the sentences.
         method: how the candidates were chosen, for the document.
+        scenario: for the labels of stages and roles in the sentences.
     """
     reliefs = tuple(
         Relief(c.role, c.stage,
@@ -220,7 +232,11 @@ def decide(screen: Screen, candidates: Sequence[Candidate], base: Sequence[Recor
         kind, stage, role = "none", None, None
     else:
         kind, stage, role = "conversion", screen.leak_stage, screen.leak_role
-    return Confirmation(screen, method, len(base), reliefs, kind, stage, role, currency)
+    labels: tuple[tuple[str, str], ...] = ()
+    if scenario is not None:
+        labels = (*((st.name, label_of(scenario, "stage", st.name)) for st in scenario.stages),
+                  *((r.name, label_of(scenario, "role", r.name)) for r in scenario.roles))
+    return Confirmation(screen, method, len(base), reliefs, kind, stage, role, currency, labels)
 
 
 def confirm_bottleneck(scenario: Scenario, seed: int, screen: Screen, replications: int, k: int,
@@ -236,30 +252,34 @@ def confirm_bottleneck(scenario: Scenario, seed: int, screen: Screen, replicatio
         raise ValueError(f"the lab runs seed {lab.seed}, not {seed}")
     shortlist = screen.shortlist(k)
     if not shortlist:  # no staffed stage: nothing to relieve, nothing to run
-        return decide(screen, (), base_records, [], currency=scenario.currency)
+        return decide(screen, (), base_records, [], currency=scenario.currency,
+                      scenario=scenario)
     base = Variant(scenario.name, scenario, "base")
     if base_records:
         lab.add(base, base_records)
     variants = [hire_variant(scenario, c.role, "confirmation") for c in shortlist]
     records = lab.records([base, *variants], replications)
-    return decide(screen, shortlist, records[0], records[1:], currency=scenario.currency)
+    return decide(screen, shortlist, records[0], records[1:], currency=scenario.currency,
+                  scenario=scenario)
 
 
-def bottleneck_document(screen: dict[str, Any], confirmation: Confirmation | None
-                        ) -> dict[str, Any]:
+def bottleneck_document(screen: dict[str, Any], confirmation: Confirmation | None,
+                        warning: str | None = None) -> dict[str, Any]:
     """``summary.json``'s ``bottleneck``: the confirmed verdict on top, the screen beside it.
 
     ``screen`` is the queue screen's document (``stage, role, kind, evidence, watch, verdict``
     and, over replications, ``agreement``); ``evidence`` and ``watch`` stay the screen's.
-    Without a confirmation (``--quick``) the screen's verdict stays on top.
+    Without a confirmation (``--quick``) the screen's verdict stays on top. ``warning``, the
+    run's stability warning (a queue that grows without bound), ends the confirmed verdict too.
     """
     doc = dict(screen)
     doc["screen"] = {k: screen[k] for k in ("stage", "role", "kind", "verdict", "agreement")
                      if k in screen}
     doc["confirmation"] = None
     if confirmation is not None:
+        verdict = confirmation.verdict + (f" {warning}" if warning else "")
         doc.update(stage=confirmation.stage, role=confirmation.role, kind=confirmation.kind,
-                   verdict=confirmation.verdict, confirmation=confirmation.to_json())
+                   verdict=verdict, confirmation=confirmation.to_json())
     return doc
 
 
@@ -295,13 +315,14 @@ def describe(c: Confirmation) -> Sentences:
         est = r.delta_revenue_per_month
         mean, half = _short_money(est.mean, est.half_width, unit)
         per = f" {c.currency} a month" if first else ""
+        who = f"one more person in {c.label(r.role)}"
         if r.significant:
-            return f"one more {r.role} adds {mean.lstrip('+')} ± {half}{per}"
+            return f"{who} adds {mean.lstrip('+')} ± {half}{per}"
         if est.mean == 0 and est.sd == 0:
-            return f"one more {r.role} changes nothing"
+            return f"{who} changes nothing"
         if est.high < 0:
-            return f"one more {r.role} lowers revenue by {mean.lstrip('−')} ± {half}{per}"
-        return f"one more {r.role} adds nothing measurable ({mean} ± {half}{per})"
+            return f"{who} lowers revenue by {mean.lstrip('−')} ± {half}{per}"
+        return f"{who} adds nothing measurable ({mean} ± {half}{per})"
 
     chosen = c.chosen
     order = sorted(c.reliefs, key=lambda r: (r is not chosen,
@@ -309,22 +330,23 @@ def describe(c: Confirmation) -> Sentences:
     confirmed = (f"Confirmed by simulation ({c.replications} paired replications): "
                  + "; ".join(effect(r, i == 0) for i, r in enumerate(order)) + ".")
     if c.kind == "capacity" and chosen is not None:
-        won = chosen.delta_won_per_month
+        won, rev = chosen.delta_won_per_month, chosen.delta_revenue_per_month
+        money, half = _short_money(rev.mean, rev.half_width, unit)
+        gain = f"raises revenue by {money.lstrip('+')} ± {half} {c.currency} a month"
         if won.mean > 0:
-            deals, half = _short_number(won.mean, won.half_width)
-            gain = f"wins {deals.lstrip('+')} ± {half} more deals a month"
-        else:  # more revenue from fewer, larger deals
-            rev = chosen.delta_revenue_per_month
-            money, half = _short_money(rev.mean, rev.half_width, unit)
-            gain = f"raises revenue by {money.lstrip('+')} ± {half} {c.currency} a month"
-        headline = f"Bottleneck: {c.stage} ({c.role}): one more {c.role} {gain}."
+            deals, spread = _short_number(won.mean, won.half_width)
+            gain += f" and wins {deals.lstrip('+')} ± {spread} more deals a month"
+        team = c.label(c.role)
+        headline = (f"{team} {is_or_are(team)} the bottleneck ({c.label(c.stage)}): one more "
+                    f"person there {gain}.")
         if (s.kind, s.stage, s.role) == ("capacity", c.stage, c.role):
             return Sentences(headline, confirmed, f"{s.verdict} {confirmed}")
-        note = (f" The queue screen points at {s.stage} ({s.role}), where leads queue longest."
+        note = (f" The queue screen points at {c.label(s.stage)} ({c.label(s.role)}), where "
+                f"leads queue longest."
                 if s.kind == "capacity" else "")
         return Sentences(headline, confirmed, f"{headline} {confirmed}{note}")
     leak = "" if c.stage is None else (
-        f"; the biggest leak is {c.stage}, which loses "
+        f"; the biggest leak is {c.label(c.stage)}, which loses "
         f"{1 - c.screen.leak_conversion:.0%} of the leads it decides")
     headline = (f"No capacity bottleneck confirmed: no single hire raises revenue "
                 f"measurably; the department is limited by lead flow and conversion{leak}.")

@@ -123,7 +123,8 @@ def confirm_over_hires(base: Variant, found: Sequence[Lever],
     candidates = [Candidate(lv.role, stage_of(base.scenario, lv.role, screen), math.nan,
                             math.nan) for lv, _ in hires]
     return decide(screen, candidates, records[0], [recs for _, recs in hires],
-                  currency=base.scenario.currency, method=WHATIF_METHOD)
+                  currency=base.scenario.currency, method=WHATIF_METHOD,
+                  scenario=base.scenario)
 
 
 def bottleneck_after(confirmed: Confirmation, lever: Lever, screen: dict[str, Any]
