@@ -66,7 +66,8 @@ def test_verdict_speaks_of_the_team_with_its_label() -> None:
                            "average (4.7 working hours) before someone picks it up")
     assert "507 leads went cold while waiting" in text
     assert "the queue is neither growing nor shrinking" in text
-    assert "Keep an eye on Fulfilment (shipping) (Warehouse): its queue is building up — 7.2 leads" in text
+    assert ("Keep an eye on Fulfilment (shipping) (Warehouse): its queue is building up — "
+            "7.2 leads") in text
     ru = bottleneck_text(found, scenario, "ru", agreement=(4, 5))
     assert "busy 84\u00a0% of its working time" in ru and "1,8\u00a0days" in ru
     assert ru.endswith("(4 of 5 replications reached this verdict; the figures are their means.)")
