@@ -43,8 +43,8 @@ def test_run_writes_every_output(baseline_out: Path) -> None:
 def test_summary_contract(baseline_out: Path) -> None:
     doc = json.loads((baseline_out / "summary.json").read_text())
     assert doc["scenario"] == "b2b_baseline" and doc["seed"] == 42
-    # --days 60 measures 60 days after the scenario's 92-day warm-up
-    assert (doc["replications"], doc["horizon_days"], doc["warmup_days"]) == (1, 152, 92)
+    # --days 60 measures 60 days after the scenario's 45-day warm-up
+    assert (doc["replications"], doc["horizon_days"], doc["warmup_days"]) == (1, 105, 45)
     leads = doc["leads"]
     assert leads["generated"] == leads["won"] + leads["lost"] + leads["in_progress"]
     assert isinstance(doc["revenue"], float) and doc["revenue"] > 0

@@ -230,7 +230,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cli_forecast(run_dir: Path) -> None:
-    code, out, err = cli(str(run_dir), "--day", "163")
+    code, out, err = cli(str(run_dir), "--day", "116")
     assert code == 0, err
     assert "Forecast for 2026-03 at the end of 2026-03-12" in out
     assert "department" in out and "closer-1" in out and "conversion/money" in out
@@ -252,8 +252,8 @@ def test_cli_bad_input(run_dir: Path, tmp_path: Path) -> None:
     one_line_error(*cli(str(tmp_path / "nowhere"), "--day", "5"), "no such folder")
     one_line_error(*cli(str(run_dir / "summary.json"), "--day", "5"), "not a folder")
     one_line_error(*cli(str(tmp_path), "--day", "5"), "not a run folder")
-    one_line_error(*cli(str(run_dir), "--day", "0"), "--day", "1 to 192")
-    one_line_error(*cli(str(run_dir), "--day", "193"), "1 to 192")
+    one_line_error(*cli(str(run_dir), "--day", "0"), "--day", "1 to 145")
+    one_line_error(*cli(str(run_dir), "--day", "146"), "1 to 145")
     one_line_error(*cli(str(run_dir), "--day", "x"), "--day")
     one_line_error(*cli(str(run_dir)), "--day")
     one_line_error(*cli(str(run_dir), "--month", "2026-02", "--day", "30"), "1 to 28")

@@ -187,8 +187,11 @@ def mmc_runs(pool: Executor, c: int, rho: float) -> dict[str, np.ndarray[Any, An
 
 
 def grid(rhos: tuple[float, ...] = (0.5, 0.7, 0.9)) -> list[Any]:
+    # one xdist group per case: the tests of a case share its replications (mmc_runs' cache)
+    # only when they run in the same worker (make test runs pytest with --dist loadgroup)
     return [pytest.param(c, rho, id=f"c{c}-rho{rho}",
-                         marks=[pytest.mark.slow] if rho >= 0.9 else [])
+                         marks=[pytest.mark.xdist_group(f"mmc-c{c}-rho{rho}"),
+                                *([pytest.mark.slow] if rho >= 0.9 else [])])
             for rho in rhos for c in (1, 2, 5)]
 
 
