@@ -327,7 +327,8 @@ def _confirmation_table(confirmation: dict[str, Any], style: NumberStyle) -> Tab
                 f"replications",
         note="Each row: the scenario with one more person in that role against the scenario "
              "as it is, on the same random numbers; mean change ± 95% CI half-width. "
-             "Significant: the interval of the revenue change lies above zero. The bottleneck "
+             "Significant: the revenue change is above zero beyond chance, or the change in "
+             "deals won is while revenue rises on average. The bottleneck "
              "is the significant relief that adds most revenue; none: lead flow and "
              "conversion limit the department.")
 
