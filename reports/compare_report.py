@@ -43,11 +43,11 @@ from reports.layout import (
     render_markdown,
     write_report_files,
 )
-from reports.rundata import ReportError, finite
+from reports.rundata import ReportError
 from simulator.config import Scenario, ScenarioError
 from simulator.labels import Labels
 from simulator.metrics import HIGH_UTILIZATION
-from simulator.numbers import DEFAULT_LOCALE
+from simulator.numbers import DEFAULT_LOCALE, finite
 from simulator.output import OutputError
 
 __all__ = ["COMPARE_JSON", "SCHEMA", "Comparison", "assemble_comparison", "build_compare_report",

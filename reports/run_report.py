@@ -39,9 +39,10 @@ from reports.layout import (
     render_markdown,
     write_report_files,
 )
-from reports.rundata import ReportError, RunFolder, finite, load_run
+from reports.rundata import ReportError, RunFolder, load_run
 from simulator.labels import Labels
 from simulator.metrics import HIGH_UTILIZATION, MIN_WAIT_WORK_HOURS, step_visits
+from simulator.numbers import finite
 from simulator.output import OutputError
 from simulator.plans import DEPARTMENT
 from simulator.summary import t_critical

@@ -7,7 +7,6 @@ the file at fault, so the command line can print it as ``error: …``.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,12 +190,3 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def finite(value: Any) -> float | None:
-    """A JSON/CSV number as a float, or ``None`` when missing or not finite."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None

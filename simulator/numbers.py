@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["DEFAULT_LOCALE", "LOCALES", "MISSING", "Locale", "NumberFormat", "Scale",
            "ci_rounding", "number_format"]
@@ -280,3 +280,14 @@ def number_format(locale: str = DEFAULT_LOCALE, currency: str = "RUB") -> Number
     symbol, first = _CURRENCIES.get(code, (code, False))
     return NumberFormat(locale, code, symbol, first and not symbol_after, group, decimal,
                         percent_space)
+
+
+def finite(value: Any) -> float | None:
+    """A JSON/CSV number as a float, or ``None`` when missing or not finite."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -17,13 +17,12 @@ The evidence keys it reads (missing ones are left out of the sentence):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simulator.config import Scenario
 from simulator.labels import Labels
-from simulator.numbers import NumberFormat, number_format
+from simulator.numbers import NumberFormat, finite, number_format
 
 __all__ = ["bottleneck_text"]
 
@@ -138,14 +137,7 @@ def _watch(fmt: NumberFormat, labels: Labels, w: Mapping[str, Any]) -> str:
 
 
 def _get(mapping: Mapping[str, Any], key: str) -> float | None:
-    value = mapping.get(key)
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+    return finite(mapping.get(key))
 
 
 def is_or_are(team: str) -> str:
