@@ -10,7 +10,6 @@ import json
 import math
 import shutil
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -156,9 +155,7 @@ def test_report_builds_for_every_shipped_scenario(
     if scenario.stem not in FULLY_RENDERED:
         monkeypatch.setattr(charts, "render", lambda fig: charts.RenderedChart(PNG, 1, 1))
     run = make_run(tmp_path_factory, scenario, days=30)
-    started = time.perf_counter()
     paths = build_report(run, force=True)
-    elapsed = time.perf_counter() - started
     html_path, md_path, *pngs = paths
     assert (html_path.name, md_path.name) == (HTML_NAME, MD_NAME)
     text = html_path.read_text(encoding="utf-8")
@@ -181,7 +178,6 @@ def test_report_builds_for_every_shipped_scenario(
                                      "utilisation_roles", "utilisation_people",
                                      "revenue_monthly", "revenue_cumulative", "channels",
                                      "losses"}
-    assert elapsed < 30  # the one-year budget is checked in test_one_year_report_is_fast
 
 
 # -- sections appear with their data --------------------------------------------------------------
