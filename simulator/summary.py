@@ -116,6 +116,7 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
             "plan": [float(a.plan) for a in done],
             "actual": [float(a.actual) for a in done],
             "attainment": [a.ratio for a in done]})}
+    doc["monthly"] = _monthly_money(runs)
     doc["clients"] = _numbers({
         "won": [int(r.clients["clients"].sum()) for r in runs],
         "active_at_end": [int(r.clients["active_at_end"].sum()) for r in runs],
@@ -190,6 +191,21 @@ def _evidence_means(qs: Sequence[QueueStability]) -> dict[str, Any]:
         finite = [v for v in values if math.isfinite(v)]
         out[key] = _json_number(float(np.mean(finite))) if finite else None
     return out
+
+
+def _monthly_money(runs: Sequence[RunMetrics]) -> list[dict[str, Any]]:
+    """Per calendar month of the window: bookings (sold), revenue (recognised) and cash in."""
+    def month_of(r: RunMetrics) -> dict[str, tuple[float, float, float]]:
+        sold = r.monthly.set_index("month")
+        return {m: (float(sold["bookings"].get(m, 0.0)), float(sold["revenue"].get(m, 0.0)),
+                    float(cash)) for m, cash in zip(r.cash["month"], r.cash["cash_in"],
+                                                    strict=True)}
+
+    per_run = [month_of(r) for r in runs]
+    return [{"month": month, **_numbers({
+        name: [months[month][k] for months in per_run]
+        for k, name in enumerate(("bookings", "revenue", "cash_in"))})}
+        for month in per_run[0]] if per_run else []
 
 
 def _py(value: Any) -> Any:

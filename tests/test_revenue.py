@@ -115,6 +115,9 @@ def test_one_attainment_for_every_command(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["plan"]["attainment"] == pytest.approx(att.ratio)
     assert summary["plan"]["covers"] == "new_business"
+    for money in ("bookings", "revenue", "cash_in"):  # month by month, adding up to the totals
+        assert sum(m[money] for m in summary["monthly"]) == pytest.approx(summary[money])
+    assert summary["bookings"] > summary["revenue"]  # the warehouse is behind
     written = pd.read_csv(out / "plan_fact_monthly.csv")
     written = written[written["manager"] == DEPARTMENT]
     assert written["actual"].sum() / written["plan"].sum() == pytest.approx(att.ratio)
