@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bench_backends.py -r 40 --days 90  # a quick look
     .venv/bin/python benchmarks/bench_backends.py --json
 
-Every backend goes through ``simulator.experiments.Lab``, the code path of ``salesim compare``
+Every backend goes through ``experiments.Lab``, the code path of ``salesim compare``
 and friends, with a worker that also reports how long the simulation took inside the worker.
 
 * **speedup** = serial wall time ÷ the backend's wall time (target ≥ 1.7× on 2 quiet cores);
@@ -31,12 +31,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulator.config import Scenario  # noqa: E402
-from simulator.experiments.executors import open_backend  # noqa: E402
-from simulator.experiments.lab import Lab  # noqa: E402
-from simulator.experiments.records import Record, run_record  # noqa: E402
-from simulator.experiments.variants import Variant, with_settings  # noqa: E402
-from simulator.loader import load_scenario  # noqa: E402
+from salesim.simulator.experiments.executors import open_backend  # noqa: E402
+from salesim.simulator.experiments.lab import Lab  # noqa: E402
+from salesim.simulator.experiments.records import Record, run_record  # noqa: E402
+from salesim.simulator.experiments.variants import Variant, with_settings  # noqa: E402
+from salesim.simulator.scenario.loader import load_scenario  # noqa: E402
+from salesim.simulator.scenario.schema import Scenario  # noqa: E402
 
 
 def timed_record(scenario: Scenario, seed: int, replication: int) -> Record:

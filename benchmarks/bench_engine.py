@@ -36,10 +36,10 @@ for p in (str(ROOT), str(HERE)):
 
 from plain_simpy import PlainModel  # noqa: E402
 
-from simulator.config import Scenario, ScenarioError  # noqa: E402
-from simulator.loader import load_scenario  # noqa: E402
-from simulator.model import SalesModel  # noqa: E402
-from simulator.runner import simulate  # noqa: E402
+from salesim.simulator.engine.model import SalesModel  # noqa: E402
+from salesim.simulator.runner import simulate  # noqa: E402
+from salesim.simulator.scenario.loader import load_scenario  # noqa: E402
+from salesim.simulator.scenario.schema import Scenario, ScenarioError  # noqa: E402
 
 DEFAULT_SCENARIO = ROOT / "scenarios" / "b2b_baseline.yaml"
 

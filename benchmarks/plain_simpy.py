@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.config import COOLED, Scenario
-from simulator.loader import load_scenario
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import COOLED, Scenario
 
 DEFAULT_SCENARIO = "scenarios/b2b_baseline.yaml"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

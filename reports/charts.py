@@ -1,9 +1,9 @@
 """Charts: tables in, matplotlib ``Figure`` out (pure; object-oriented API, never pyplot).
 
-Each function draws one chart from data that is already computed (by :mod:`simulator.metrics`
-or :mod:`simulator.timeseries`) and returns the figure; :func:`render` turns it into PNG bytes.
+Each function draws one chart from data that is already computed (by :mod:`metrics.measure`
+or :mod:`metrics.timeseries`) and returns the figure; :func:`render` turns it into PNG bytes.
 Colours come from one :class:`Palette` per report, so a stage or a role has the same colour in
-every chart, and numbers go through the report's :class:`~reports.formatting.NumberStyle`.
+every chart, and numbers go through the report's :class:`~salesim.reports.formatting.NumberStyle`.
 
 Readability rules every chart follows: a title that says what it shows, axis labels with units,
 grouped thousands, no label drawn over another (rows and panels grow with the data; tick
@@ -33,8 +33,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from reports.formatting import NumberStyle, ci_rounding
-from reports.layout import Figure as FigureBlock
+from salesim.reports.formatting import NumberStyle, ci_rounding
+from salesim.reports.layout import Figure as FigureBlock
 
 __all__ = [
     "ALERT",
@@ -457,7 +457,7 @@ def time_split_chart(split: pd.DataFrame, style: NumberStyle) -> Figure:
     """Mean days per lead in each stage: waiting for staff, being worked on, with the client.
 
     Args:
-        split: :func:`simulator.timeseries.time_split_by_stage`.
+        split: :func:`metrics.timeseries.time_split_by_stage`.
     """
     fig = _figure(1.5 + ROW_IN * 1.25 * max(len(split), 1))
     ax = fig.subplots()
@@ -489,7 +489,7 @@ def wip_chart(wip: pd.DataFrame, stage_order: Sequence[str], palette: Palette,
     """Leads in each stage over time, and how many of them queue for staff; one panel a stage.
 
     Args:
-        wip: :func:`simulator.timeseries.wip_by_stage` (``date``, ``stage``, ``wip``, ``queued``).
+        wip: :func:`metrics.timeseries.wip_by_stage` (``date``, ``stage``, ``wip``, ``queued``).
         average: ``"daily"`` or ``"weekly"``, for the title.
         end: The day after the last period (where its step ends).
         warmup_until: Shade the warm-up (not counted in the KPIs) up to this date.

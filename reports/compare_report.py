@@ -23,10 +23,10 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure as MplFigure
 
-from reports import charts
-from reports.charts import Palette
-from reports.formatting import NumberStyle, number_style
-from reports.layout import (
+from salesim.reports import charts
+from salesim.reports.charts import Palette
+from salesim.reports.formatting import NumberStyle, number_style
+from salesim.reports.layout import (
     REPORT_FILES,
     Assembled,
     Column,
@@ -43,12 +43,13 @@ from reports.layout import (
     render_markdown,
     write_report_files,
 )
-from reports.rundata import ReportError
-from simulator.config import Scenario, ScenarioError
-from simulator.labels import Labels
-from simulator.metrics import HIGH_UTILIZATION
-from simulator.numbers import DEFAULT_LOCALE, finite
-from simulator.output import OutputError
+from salesim.simulator.numbers import DEFAULT_LOCALE, finite
+from salesim.simulator.scenario.labels import Labels
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.names import variant_file
+from salesim.simulator.store.run_folder import OutputError
+from salesim.simulator.store.run_reader import ReportError
+from salesim.simulator.units import HIGH_UTILIZATION
 
 __all__ = ["COMPARE_JSON", "SCHEMA", "Comparison", "assemble_comparison", "build_compare_report",
            "load_comparison"]
@@ -226,9 +227,7 @@ def _stage_order(folder: Path, doc: dict[str, Any]) -> list[str]:
     The comparison writes each variant as run (``variant-<name>.yaml``); without that file, the
     stages named by the bottleneck verdicts, in order of appearance.
     """
-    from simulator.experiments.variants import slug  # the file names the comparison wrote
-
-    base = folder / f"variant-{slug(str(doc['variants'][0]['name']))}.yaml"
+    base = folder / variant_file(str(doc['variants'][0]['name']))
     try:
         scenario = yaml.safe_load(base.read_text(encoding="utf-8")) if base.is_file() else None
         names = [str(s["name"]) for s in scenario["stages"]] if isinstance(scenario, dict) \
@@ -245,10 +244,9 @@ def _stage_order(folder: Path, doc: dict[str, Any]) -> list[str]:
 
 def _base_scenario(comparison: Comparison) -> Scenario | None:
     """The base scenario as run (``variant-<base>.yaml``), for its labels and locale."""
-    from simulator.experiments.variants import slug
-    from simulator.loader import load_scenario
+    from salesim.simulator.scenario.loader import load_scenario
 
-    path = comparison.folder / f"variant-{slug(str(comparison.base['name']))}.yaml"
+    path = comparison.folder / variant_file(str(comparison.base['name']))
     try:
         return load_scenario(path) if path.is_file() else None
     except ScenarioError:

@@ -36,10 +36,10 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from reports.rundata import ReportError, read_events
-from simulator.config import Scenario, ScenarioError
-from simulator.loader import load_scenario
-from simulator.metrics import step_visits
+from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.run_reader import ReportError, read_events
 
 __all__ = ["FORMATS", "activity_log", "export_log", "write_csv", "write_xes"]
 

@@ -1,4 +1,4 @@
-"""Numbers and money in the reports: the CLI's formatter, :mod:`simulator.numbers`, re-used.
+"""Numbers and money in the reports: the CLI's formatter, :mod:`numbers`, re-used.
 
 The report's locale (``--locale``, else the scenario's ``locale``, else ``en``) decides the
 separators and the currency the symbol, so a report writes a number exactly as the terminal
@@ -8,7 +8,7 @@ KPI cards and chart axes.
 
 from __future__ import annotations
 
-from simulator.numbers import (
+from salesim.simulator.numbers import (
     DEFAULT_LOCALE,
     MISSING,
     NumberFormat,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jinja2
 
-from simulator.output import write_atomic_bytes
+from salesim.simulator.store.run_folder import write_atomic_bytes
 
 __all__ = ["REPORT_FILES", "Assembled", "Column", "Delta", "DeltaGrid", "DeltaRow", "Details",
            "Figure", "Kpi", "KpiGrid", "Paragraph", "Report", "ReportFiles", "Section", "Table",
@@ -219,7 +219,7 @@ def _md_text(text: object) -> str:
 @lru_cache(maxsize=2)
 def _environment(markdown: bool) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
+        loader=jinja2.PackageLoader("salesim.reports", "templates"),
         autoescape=not markdown,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -290,7 +290,7 @@ def write_report_files(folder: Path, html: bytes, markdown: bytes, pngs: Mapping
         The files written: the HTML, the Markdown, then the PNGs.
 
     Raises:
-        OSError, simulator.output.OutputError: the folder cannot be written.
+        OSError, store.run_folder.OutputError: the folder cannot be written.
     """
     charts_dir = write_charts(folder, pngs, files.charts)
     write_atomic_bytes(folder / files.markdown, markdown, force=True)

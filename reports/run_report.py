@@ -1,10 +1,10 @@
 """The run report: a run folder in, ``report.html`` + ``report.md`` + chart PNGs out.
 
 :func:`build_report` is what ``salesim report RUN_DIR`` and ``salesim run --report`` call.
-:func:`assemble` is the pure part: a :class:`~reports.rundata.RunFolder` in, a
-:class:`~reports.layout.Report` (sections of cards, sentences, charts and tables) and the
+:func:`assemble` is the pure part: a :class:`~store.run_reader.RunFolder` in, a
+:class:`~salesim.reports.layout.Report` (sections of cards, sentences, charts and tables) and the
 chart PNGs out. Every figure shown comes from the run folder's tables or from
-:mod:`simulator.timeseries` over its event log; nothing here computes a KPI.
+:mod:`metrics.timeseries` over its event log; nothing here computes a KPI.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from reports import charts
-from reports.charts import Palette
-from reports.formatting import NumberStyle, number_style
-from reports.layout import (
+from salesim.reports import charts
+from salesim.reports.charts import Palette
+from salesim.reports.formatting import NumberStyle, number_style
+from salesim.reports.layout import (
     REPORT_FILES,
     Assembled,
     Column,
@@ -39,14 +39,9 @@ from reports.layout import (
     render_markdown,
     write_report_files,
 )
-from reports.rundata import ReportError, RunFolder, load_run
-from simulator.labels import Labels
-from simulator.metrics import HIGH_UTILIZATION, MIN_WAIT_WORK_HOURS, step_visits
-from simulator.numbers import finite
-from simulator.output import OutputError
-from simulator.plans import DEPARTMENT
-from simulator.summary import t_critical
-from simulator.timeseries import (
+from salesim.simulator.metrics.measure import MIN_WAIT_WORK_HOURS, step_visits
+from salesim.simulator.metrics.summary import t_critical
+from salesim.simulator.metrics.timeseries import (
     Periods,
     day_periods,
     revenue_by_day,
@@ -55,7 +50,13 @@ from simulator.timeseries import (
     week_periods,
     wip_by_stage,
 )
-from simulator.verdict import bottleneck_text, screen_verdict
+from salesim.simulator.metrics.verdict import bottleneck_text, screen_verdict
+from salesim.simulator.numbers import finite
+from salesim.simulator.plans.decompose import DEPARTMENT
+from salesim.simulator.scenario.labels import Labels
+from salesim.simulator.store.run_folder import OutputError
+from salesim.simulator.store.run_reader import ReportError, RunFolder, load_run
+from salesim.simulator.units import HIGH_UTILIZATION
 
 __all__ = ["CHARTS_DIR", "HTML_NAME", "MD_NAME", "Assembled", "assemble", "build_report"]
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from simulator.config import Scenario
-from simulator.metrics import RunMetrics, measure
-from simulator.model import SalesModel
+from salesim.simulator.engine.model import SalesModel
+from salesim.simulator.metrics.measure import RunMetrics, measure
+from salesim.simulator.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.config import Scenario
+from salesim.simulator.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "b2b_baseline.yaml"
@@ -24,6 +24,6 @@ def scenario_from_yaml(text: str) -> Scenario:
 
 @pytest.fixture(scope="session")
 def baseline() -> Scenario:
-    from simulator.loader import load_scenario
+    from salesim.simulator.scenario.loader import load_scenario
 
     return load_scenario(BASELINE)

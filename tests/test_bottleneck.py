@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.config import Scenario
-from simulator.loader import load_scenario
-from simulator.runner import simulate
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import ROOT, scenario_from_yaml
 
 TANDEM = """

@@ -1,4 +1,4 @@
-"""Tests of simulator.calendar: working intervals, work hours and the work clock."""
+"""Tests of scenario.calendar: working intervals, work hours and the work clock."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.calendar import (
+from salesim.simulator.scenario.calendar import (
     MAX_SPAN_DAYS,
     WorkCalendar,
     parse_hours,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.experiments.executors import open_backend
-from simulator.experiments.lab import Lab
-from simulator.experiments.records import PLAN_ACTUAL, PLAN_FIELD, UNSTABLE
-from simulator.experiments.variants import Variant
-from simulator.experiments.verdict import confirm_bottleneck, screen_of
-from simulator.loader import load_scenario
-from simulator.runner import simulate
+from salesim.simulator.experiments.executors import open_backend
+from salesim.simulator.experiments.lab import Lab
+from salesim.simulator.experiments.records import PLAN_ACTUAL, PLAN_FIELD, UNSTABLE
+from salesim.simulator.experiments.variants import Variant
+from salesim.simulator.experiments.verdict import confirm_bottleneck, screen_of
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.loader import load_scenario
 from tests.conftest import ROOT
 
 TRADING = ROOT / "scenarios" / "cases" / "trading_company"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulator.cli import app
-from simulator.loader import load_scenario
+from salesim.simulator.cli.main import app
+from salesim.simulator.scenario.loader import load_scenario
 from tests.conftest import BASELINE, ROOT, SHIPPED_SCENARIOS
 
 runner = CliRunner()

@@ -17,19 +17,19 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure as MplFigure
 from typer.testing import CliRunner
 
-import reports
-from reports import charts
-from reports.compare_report import (
+import salesim.reports
+from salesim.reports import charts
+from salesim.reports.compare_report import (
     COMPARE_JSON,
     assemble_comparison,
     build_compare_report,
     load_comparison,
 )
-from reports.formatting import number_style
-from reports.layout import REPORT_FILES, DeltaGrid
-from reports.rundata import ReportError
-from simulator.cli_experiments import register
-from simulator.loader import load_scenario
+from salesim.reports.formatting import number_style
+from salesim.reports.layout import REPORT_FILES, DeltaGrid
+from salesim.simulator.cli.experiments import register
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.store.run_reader import ReportError
 from tests.conftest import ROOT
 from tests.test_reports import PNG, _overlaps
 
@@ -344,8 +344,8 @@ def test_numbers_follow_the_currency(tmp_path: Path) -> None:
 
 
 def test_package_exports_it_lazily() -> None:
-    assert reports.build_compare_report is build_compare_report
-    assert "build_compare_report" in reports.__all__
+    assert salesim.reports.build_compare_report is build_compare_report
+    assert "build_compare_report" in salesim.reports.__all__
 
 
 # -- bad input, --force, atomic writing ------------------------------------------------------------

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from simulator.experiments.executors import open_backend
-from simulator.experiments.lab import Lab
-from simulator.experiments.variants import Change, ExperimentError, Variant, apply
+from salesim.simulator.experiments.executors import open_backend
+from salesim.simulator.experiments.lab import Lab
+from salesim.simulator.experiments.variants import Change, ExperimentError, Variant, apply
 from tests.test_experiments import TINY, inline_lab, tiny
 from tests.test_experiments_cli import run
 

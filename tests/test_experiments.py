@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.config import Scenario
-from simulator.experiments import records as rec
-from simulator.experiments.executors import Backend, InlineExecutor, RunStore
-from simulator.experiments.lab import Lab
-from simulator.experiments.optimize import Budget, parse_budget, parse_constraint
-from simulator.experiments.stats import (
+from salesim.simulator.engine.model import SalesModel
+from salesim.simulator.experiments import records as rec
+from salesim.simulator.experiments.executors import Backend, InlineExecutor, RunStore
+from salesim.simulator.experiments.lab import Lab
+from salesim.simulator.experiments.optimize import Budget, parse_budget, parse_constraint
+from salesim.simulator.experiments.stats import (
     estimate,
     mser5,
     paired_difference,
@@ -21,7 +21,7 @@ from simulator.experiments.stats import (
     replications_needed,
     unpaired_difference,
 )
-from simulator.experiments.variants import (
+from salesim.simulator.experiments.variants import (
     Axis,
     Change,
     ExperimentError,
@@ -32,7 +32,7 @@ from simulator.experiments.variants import (
     parse_vary,
     scale_distribution,
 )
-from simulator.model import SalesModel
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import ROOT, scenario_from_yaml
 
 # A small department that simulates 60 days in a fraction of a second: hunters develop leads,
@@ -156,7 +156,7 @@ def test_work_time_scales_every_draw_exactly(spec: dict[str, object]) -> None:
     """A faster variant keeps its common random numbers: each draw is scaled, not redrawn."""
     from pydantic import TypeAdapter
 
-    from simulator.dists import Distribution
+    from salesim.simulator.scenario.dists import Distribution
 
     adapter: TypeAdapter[object] = TypeAdapter(Distribution)
     before = adapter.validate_python(spec)
@@ -230,7 +230,7 @@ def test_same_names_fall_back_to_file_stems(tmp_path: Path) -> None:
 
 
 def test_record_money_is_the_engines_pnl() -> None:
-    from simulator.runner import simulate
+    from salesim.simulator.runner import simulate
 
     s = tiny()
     result = simulate(s, 7, 0)
@@ -257,7 +257,7 @@ def test_record_money_is_the_engines_pnl() -> None:
 
 
 def test_warmup_counts_money_over_the_same_window() -> None:
-    from simulator.experiments.variants import with_settings
+    from salesim.simulator.experiments.variants import with_settings
 
     s = tiny()
     planned = Scenario.from_data({**s.model_dump(mode="json", by_alias=True),
@@ -282,7 +282,7 @@ def test_checkpoints_round_trip_exactly(tmp_path: Path) -> None:
     assert store.load("k", 1) == r and store.load("k", 2) is None and store.count() == 1
     assert not list((tmp_path / "cp").glob(".*"))  # no temporary files left
     lab = inline_lab(store=store)
-    from simulator.experiments.variants import Variant
+    from salesim.simulator.experiments.variants import Variant
 
     v = Variant("tiny", tiny(), "test")
     lab.records([v], 2)
@@ -372,8 +372,8 @@ def test_budgets() -> None:
 def test_compare_and_sweep_say_whether_each_variant_is_stable() -> None:
     """Tiny's single closer is loaded to ρ ≈ 1.2 (3.6 proposals of 3 hours a 9-hour day);
     a second closer brings it to 0.6. Two replications of 60 days."""
-    from simulator.experiments.compare import compare_document
-    from simulator.experiments.sweep import sweep_document, sweep_summary_table
+    from salesim.simulator.experiments.compare import compare_document
+    from salesim.simulator.experiments.sweep import sweep_document, sweep_summary_table
 
     axes = [parse_vary("roles.closer.headcount=1,2")]
     variants = grid(tiny(), axes)

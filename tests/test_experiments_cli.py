@@ -16,7 +16,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from simulator.cli_experiments import register
+from salesim.simulator.cli.experiments import register
 from tests.conftest import ROOT
 from tests.test_experiments import TINY
 
@@ -246,7 +246,7 @@ SWEEP = ["sweep", "{tiny}", "--vary", "roles.closer.headcount=1..3", "--vary",
 
 def _command(files: Path, out: Path) -> list[str]:
     args = [a.format(tiny=files / "tiny.yaml") for a in SWEEP]
-    return [sys.executable, "-m", "simulator.cli_experiments", *args, "--out", str(out)]
+    return [sys.executable, "-m", "salesim", *args, "--out", str(out)]
 
 
 def test_killed_sweep_resumes_to_the_same_tables(files: Path, tmp_path: Path) -> None:

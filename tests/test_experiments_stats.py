@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.experiments.lab import Lab, detect_warmup, replicate_variants
-from simulator.experiments.optimize import (
+from salesim.simulator.experiments.lab import Lab, detect_warmup, replicate_variants
+from salesim.simulator.experiments.optimize import (
     Budget,
     Objective,
     Optimizer,
@@ -20,14 +20,14 @@ from simulator.experiments.optimize import (
     optimize_document,
     parse_constraint,
 )
-from simulator.experiments.records import metric_names
-from simulator.experiments.stats import (
+from salesim.simulator.experiments.records import metric_names
+from salesim.simulator.experiments.stats import (
     estimate,
     paired_difference,
     parse_precision,
     unpaired_difference,
 )
-from simulator.experiments.variants import Change, ExperimentError, Variant, apply
+from salesim.simulator.experiments.variants import Change, ExperimentError, Variant, apply
 from tests.test_experiments import TINY, inline_lab, tiny
 from tests.test_experiments_cli import run
 
@@ -70,7 +70,7 @@ def test_mser5_detects_the_pipeline_filling_up(tmp_path: Path) -> None:
         "horizon_days: 60", "horizon_days: 90").replace("headcount: 1", "headcount: 3")
     path = tmp_path / "slow.yaml"
     path.write_text(slow)
-    from simulator.loader import load_scenario
+    from salesim.simulator.scenario.loader import load_scenario
 
     scenario = load_scenario(path)
     recs = inline_lab(7).records([Variant("slow", scenario, "")], 4)[0]

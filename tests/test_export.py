@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from reports.export import CSV_COLUMNS, LOST, MILESTONES, WON, activity_log, export_log
-from reports.rundata import ReportError, read_events
-from simulator.loader import load_scenario
+from salesim.reports.export import CSV_COLUMNS, LOST, MILESTONES, WON, activity_log, export_log
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.store.run_reader import ReportError, read_events
 from tests.conftest import BASELINE
 from tests.test_reports import cli, copy_run, make_run
 

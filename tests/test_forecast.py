@@ -1,4 +1,4 @@
-"""The bottom-up forecast (simulator.forecast) and ``salesim plan forecast``."""
+"""The bottom-up forecast (plans.forecast) and ``salesim plan forecast``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from simulator.cli import app
-from simulator.events import frame_from_columns
-from simulator.forecast import Forecaster, accuracy_by_day
-from simulator.planfact import DEPARTMENT, UNASSIGNED, sales
-from simulator.runner import simulate
+from salesim.simulator.cli.main import app
+from salesim.simulator.engine.events import frame_from_columns
+from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
+from salesim.simulator.plans.planfact import DEPARTMENT, UNASSIGNED, sales
+from salesim.simulator.runner import simulate
 from tests.conftest import scenario_from_yaml
 
 # -- a log small enough to count by hand ---------------------------------------------------------

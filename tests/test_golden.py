@@ -5,8 +5,8 @@ Two layers are pinned at one seed (each scenario's own) and 30 measured days:
 * the API: ``simulate`` + ``summary`` of every shipped scenario;
 * the command line: every file that ``salesim run --quick --report`` writes for every shipped
   scenario, and every file of ``salesim compare`` on each shipped variant set (``run.json`` and
-  ``experiment.json`` hold wall-clock times and are left out; the report's "finished at" stamp and elapsed
-  time are masked).
+  ``experiment.json`` hold wall-clock times and are left out; the report's "finished at" stamp
+  and elapsed time are masked).
 
 A change that alters results must say why in its commit message; regenerate with
 ``python -m tests.test_golden`` and commit ``tests/golden.json`` with that message.
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.loader import load_scenario
-from simulator.runner import simulate
-from simulator.summary import summary
+from salesim.simulator.metrics.summary import summary
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.loader import load_scenario
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).with_name("golden.json")

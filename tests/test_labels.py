@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.labels import Labels, humanize, label_of
-from simulator.loader import load_scenario
-from simulator.verdict import bottleneck_text
+from salesim.simulator.metrics.verdict import bottleneck_text
+from salesim.simulator.scenario.labels import Labels, humanize, label_of
+from salesim.simulator.scenario.loader import load_scenario
 from tests.conftest import BASELINE
 from tests.test_bad_input import BASE, write
 

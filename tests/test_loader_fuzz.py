@@ -23,8 +23,8 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from simulator.config import Scenario, ScenarioError
-from simulator.loader import load_scenario
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
 from tests.conftest import SHIPPED_SCENARIOS
 
 SHIPPED = SHIPPED_SCENARIOS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simulator.events import frame_from_columns
-from simulator.metrics import measure
+from salesim.simulator.engine.events import frame_from_columns
+from salesim.simulator.metrics.measure import measure
 from tests.conftest import scenario_from_yaml
 
 TINY = scenario_from_yaml("""

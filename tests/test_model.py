@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.config import COOLED, Scenario
-from simulator.metrics import step_visits
-from simulator.model import Leads, SalesModel
-from simulator.runner import replicate, simulate
+from salesim.simulator.engine.model import Leads, SalesModel
+from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.runner import replicate, simulate
+from salesim.simulator.scenario.schema import COOLED, Scenario
 from tests.conftest import scenario_from_yaml
 
 ONE_STEP = """

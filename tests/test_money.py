@@ -8,8 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from simulator.events import frame_from_columns
-from simulator.money import credited_wins, late_penalties, months_of, payroll, pnl
+from salesim.simulator.engine.events import frame_from_columns
+from salesim.simulator.metrics.money import credited_wins, late_penalties, payroll, pnl
+from salesim.simulator.scenario.months import months_of
 from tests.conftest import scenario_from_yaml
 
 SCENARIO = scenario_from_yaml("""
@@ -163,7 +164,7 @@ def test_late_delivery_costs_the_contractual_penalty() -> None:
 
 
 def test_activity_and_weekly_ranking() -> None:
-    from simulator.money import activity_table, weekly_ranking
+    from salesim.simulator.metrics.money import activity_table, weekly_ranking
 
     events = _events()
     activity = activity_table(events).set_index(["staff_id", "step"])["finished"]

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.config import Behaviour, PayScheme
-from simulator.money import payroll
-from simulator.motivation import Drive, drive, pay_at_risk
-from simulator.runner import simulate
+from salesim.simulator.engine.motivation import Drive, drive, pay_at_risk
+from salesim.simulator.metrics.money import payroll
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.schema import Behaviour, PayScheme
 from tests.conftest import scenario_from_yaml
 
 DEFAULTS = Behaviour()

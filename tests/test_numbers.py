@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simulator.numbers import MISSING, number_format
+from salesim.simulator.numbers import MISSING, number_format
 
 NBSP = "\u00a0"
 EN, RU = number_format("en", "RUB"), number_format("ru", "RUB")

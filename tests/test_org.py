@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from simulator.config import HANDOFF
-from simulator.runner import simulate
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.schema import HANDOFF
 from tests.conftest import scenario_from_yaml
 
 DEPARTMENT = """
@@ -100,7 +100,7 @@ def test_outsourced_leads_skip_in_house_qualification(runs: dict[str, pd.DataFra
 
 
 def test_full_cycle_needs_its_role() -> None:
-    from simulator.config import ScenarioError
+    from salesim.simulator.scenario.schema import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"org.full_cycle.replaces\[0\]"):
         scenario_from_yaml((DEPARTMENT % "full_cycle").replace(
@@ -151,7 +151,7 @@ def test_pods_shield_a_segment_but_lose_the_pooling() -> None:
     of the same five sellers would."""
     def waits(structure: str) -> pd.Series:
         result = simulate(scenario_from_yaml(PODS % structure), seed=2)
-        from simulator.metrics import step_visits
+        from salesim.simulator.metrics.measure import step_visits
 
         visits = step_visits(result.events, result.scenario)
         calls = visits[visits["step"] == "call"]

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.config import OWNER_LEFT
-from simulator.model import Leads, SalesModel
-from simulator.runner import simulate
+from salesim.simulator.engine.model import Leads, SalesModel
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.schema import OWNER_LEFT
 from tests.conftest import scenario_from_yaml
 
 ALWAYS_OPEN = '{weekdays: [mon, tue, wed, thu, fri, sat, sun], hours: "00:00-24:00"}'

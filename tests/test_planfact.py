@@ -1,4 +1,4 @@
-"""Plan/fact tables (simulator.planfact) on a hand-built log, and on a simulated baseline."""
+"""Plan/fact tables (plans.planfact) on a hand-built log, and on a simulated baseline."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.events import frame_from_columns
-from simulator.planfact import (
+from salesim.simulator.engine.events import frame_from_columns
+from salesim.simulator.plans.decompose import PlanError, decompose
+from salesim.simulator.plans.planfact import (
     DEPARTMENT,
     UNASSIGNED,
     credit_day,
@@ -21,8 +22,7 @@ from simulator.planfact import (
     plan_months,
     sales,
 )
-from simulator.plans import PlanError, decompose
-from simulator.runner import simulate
+from salesim.simulator.runner import simulate
 from tests.conftest import scenario_from_yaml
 
 D = Decimal
@@ -280,7 +280,7 @@ def test_baseline_plan_fact_matches_the_event_log(baseline_run) -> None:  # type
 
 
 def test_credit_agrees_with_payroll_credit(baseline_run) -> None:  # type: ignore[no-untyped-def]
-    money = pytest.importorskip("simulator.money")
+    money = pytest.importorskip("salesim.simulator.metrics.money")
     scenario, result = baseline_run
     theirs = money.credited_wins(result.events, "closer", scenario).set_index(
         "lead_id")["staff_id"]

@@ -1,4 +1,4 @@
-"""Tests for the exact sales-plan decomposition (simulator.plans) and its CLI."""
+"""Tests for the exact sales-plan decomposition (plans.decompose) and its CLI."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from simulator.cli_plan import register
-from simulator.plans import (
+from salesim.simulator.cli.plan import register
+from salesim.simulator.plans.decompose import (
     DEPARTMENT,
     POLICIES,
     Decomposition,

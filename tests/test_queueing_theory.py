@@ -32,10 +32,10 @@ import pytest
 import yaml
 from scipy import stats
 
-from simulator.config import Scenario
-from simulator.loader import load_scenario
-from simulator.metrics import step_visits
-from simulator.runner import simulate
+from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario
 from tests.queueing import (
     MMc,
     erlang_c,

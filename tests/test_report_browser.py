@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.run_report import HTML_NAME, build_report
+from salesim.reports.run_report import HTML_NAME, build_report
 from tests.conftest import BASELINE
 from tests.test_reports import Page, copy_run, make_run
 

@@ -21,17 +21,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from typer.testing import CliRunner
 
-from reports import charts
-from reports.cli_report import register
-from reports.formatting import number_style
-from reports.layout import Figure
-from reports.run_report import CHARTS_DIR, HTML_NAME, MD_NAME, assemble, build_report
-from reports.rundata import ReportError, load_run
-from simulator.cli import app as salesim_app
-from simulator.loader import load_scenario
-from simulator.metrics import measure, step_visits
-from simulator.runner import simulate
-from simulator.timeseries import (
+from salesim.reports import charts
+from salesim.reports.formatting import number_style
+from salesim.reports.layout import Figure
+from salesim.reports.run_report import CHARTS_DIR, HTML_NAME, MD_NAME, assemble, build_report
+from salesim.simulator.cli.main import app as salesim_app
+from salesim.simulator.cli.report import register
+from salesim.simulator.metrics.measure import measure, step_visits
+from salesim.simulator.metrics.timeseries import (
     day_periods,
     revenue_by_day,
     time_split_by_stage,
@@ -39,6 +36,9 @@ from simulator.timeseries import (
     week_periods,
     wip_by_stage,
 )
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.store.run_reader import ReportError, load_run
 from tests.conftest import BASELINE, ROOT
 
 runner = CliRunner()
@@ -538,7 +538,7 @@ def test_one_year_report_stays_small(tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_markdown_escapes_and_tables() -> None:
-    from reports.layout import Column, Paragraph, Report, Section, Table, render_markdown
+    from salesim.reports.layout import Column, Paragraph, Report, Section, Table, render_markdown
 
     report = Report("T", "", (("k", "v"),), (Section("s", "S", (
         Paragraph("a_b *c*"),
@@ -554,7 +554,7 @@ def test_reports_package_imports_lazily() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, reports.cli_report; "
+    code = ("import sys, salesim.simulator.cli.report; "
             "print('matplotlib' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.split()

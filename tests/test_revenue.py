@@ -13,13 +13,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from simulator.cli import app
-from simulator.config import Scenario, ScenarioError
-from simulator.experiments import records as rec
-from simulator.experiments.variants import Change, apply
-from simulator.money import recognised
-from simulator.planfact import DEPARTMENT, plan_attainment, plan_fact
-from simulator.runner import simulate
+from salesim.simulator.cli.main import app
+from salesim.simulator.experiments import records as rec
+from salesim.simulator.experiments.variants import Change, apply
+from salesim.simulator.metrics.money import recognised
+from salesim.simulator.plans.planfact import DEPARTMENT, plan_attainment, plan_fact
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
 from tests.conftest import BASELINE, scenario_from_yaml
 
 # One seller wins every lead after a day; one warehouse worker ships each order in 8 working

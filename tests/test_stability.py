@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.metrics import queue_samples, step_visits
-from simulator.runner import simulate
-from simulator.stability import (
+from salesim.simulator.metrics.measure import queue_samples, step_visits
+from salesim.simulator.metrics.stability import (
     SATURATED_UTILIZATION,
     judge_queue,
     unstable_sentence,
     who,
 )
-from simulator.summary import summary
+from salesim.simulator.metrics.summary import summary
+from salesim.simulator.runner import simulate
 from tests.conftest import scenario_from_yaml
 
 # 10 leads a day round the clock; station one's load is 10 × hours / 24, station two is light
@@ -163,7 +163,7 @@ def test_summary_stability_block_over_replications() -> None:
 def test_salesim_run_prints_the_warning_first(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from simulator.cli import app
+    from salesim.simulator.cli.main import app
 
     scenario = tmp_path / "tandem.yaml"
     scenario.write_text(TANDEM % f"{1.3 * 24 / 10:.4f}")

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulator.cli import app
-from simulator.config import Scenario
-from simulator.experiments import Lab, Variant, levers, open_backend, whatif_document
-from simulator.experiments.records import Record
-from simulator.experiments.verdict import (
+from salesim.simulator.cli.main import app
+from salesim.simulator.experiments import Lab, Variant, levers, open_backend, whatif_document
+from salesim.simulator.experiments.records import Record
+from salesim.simulator.experiments.verdict import (
     Candidate,
     Confirmation,
     Screen,
@@ -29,7 +28,8 @@ from simulator.experiments.verdict import (
     describe,
     screen_of,
 )
-from simulator.loader import load_scenario
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import ROOT, SHIPPED_SCENARIOS, scenario_from_yaml
 from tests.test_bottleneck import TANDEM
 

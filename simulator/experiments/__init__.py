@@ -3,24 +3,29 @@
 Every experiment runs each variant for the same replications r = 0..R-1 of one seed, so variants
 share arrivals, deal sizes and per-step dice (common random numbers) and are compared pair by
 pair. Runs execute through any ``concurrent.futures.Executor`` (local processes or a Dask
-cluster, :mod:`simulator.experiments.executors`); each is reduced where it ran to a small record
-(:mod:`simulator.experiments.records`). See ``docs/experiments.md``.
+cluster, :mod:`experiments.executors`); each is reduced where it ran to a small record
+(:mod:`experiments.records`). See ``docs/experiments.md``.
 """
 
-from simulator.experiments.compare import compare_document
-from simulator.experiments.executors import Backend, InlineExecutor, RunStore, open_backend
-from simulator.experiments.lab import Interrupted, Lab, detect_warmup, replicate_variants
-from simulator.experiments.optimize import Optimizer, Problem, parse_budget, parse_constraint
-from simulator.experiments.records import profit_breakdown, run_record
-from simulator.experiments.stats import (
+from salesim.simulator.experiments.compare import compare_document
+from salesim.simulator.experiments.executors import Backend, InlineExecutor, RunStore, open_backend
+from salesim.simulator.experiments.lab import Interrupted, Lab, detect_warmup, replicate_variants
+from salesim.simulator.experiments.optimize import (
+    Optimizer,
+    Problem,
+    parse_budget,
+    parse_constraint,
+)
+from salesim.simulator.experiments.records import profit_breakdown, run_record
+from salesim.simulator.experiments.stats import (
     estimate,
     mser5,
     paired_difference,
     parse_precision,
     unpaired_difference,
 )
-from simulator.experiments.sweep import sweep_document
-from simulator.experiments.variants import (
+from salesim.simulator.experiments.sweep import sweep_document
+from salesim.simulator.experiments.variants import (
     Change,
     ExperimentError,
     Variant,
@@ -29,8 +34,8 @@ from simulator.experiments.variants import (
     load_variants,
     parse_vary,
 )
-from simulator.experiments.verdict import Confirmation, confirm_bottleneck, screen_of
-from simulator.experiments.whatif import levers, whatif_document
+from salesim.simulator.experiments.verdict import Confirmation, confirm_bottleneck, screen_of
+from salesim.simulator.experiments.whatif import levers, whatif_document
 
 __all__ = [
     "Backend",

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.experiments.records import (
+from salesim.simulator.experiments.records import (
     BASE_METRICS,
     PLAN_ATTAINMENT,
     TEXT_FIELDS,
@@ -23,10 +23,10 @@ from simulator.experiments.records import (
     unstable_queues,
     with_plan,
 )
-from simulator.experiments.stats import Estimate, estimate, number, paired_difference
-from simulator.experiments.stats import unpaired_difference as unpaired
-from simulator.experiments.variants import Variant, changes_between
-from simulator.stability import rejection_reason
+from salesim.simulator.experiments.stats import Estimate, estimate, number, paired_difference
+from salesim.simulator.experiments.stats import unpaired_difference as unpaired
+from salesim.simulator.experiments.variants import Variant, changes_between
+from salesim.simulator.metrics.stability import rejection_reason
 
 SCHEMA = "salesim.compare/1"
 
@@ -102,7 +102,7 @@ def bottleneck_summary(records: Sequence[Record]) -> dict[str, Any]:
 def stability_summary(records: Sequence[Record]) -> dict[str, Any]:
     """Whether a variant's queues stay bounded: stable only if every replication is, the share
     of unstable replications, and per queue the share of replications where it grew without
-    bound (method: ``simulator.stability``)."""
+    bound (method: ``metrics.stability``)."""
     n = len(records)
     bad = [r for r in records if float(r.get(UNSTABLE, 0.0)) >= 0.5]
     counts = Counter(q for r in bad for q in unstable_queues(r))

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from simulator.experiments.records import Record
-from simulator.experiments.variants import ExperimentError
-from simulator.runner import default_jobs
+from salesim.simulator.experiments.records import Record
+from salesim.simulator.experiments.variants import ExperimentError
+from salesim.simulator.runner import default_jobs
 
 CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is reported within 10 s
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"

@@ -16,10 +16,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from simulator.config import Scenario
-from simulator.experiments.executors import Backend, RunStore
-from simulator.experiments.records import SERIES_FIELD, Record, run_record, with_plan
-from simulator.experiments.stats import (
+from salesim.simulator.experiments.executors import Backend, RunStore
+from salesim.simulator.experiments.records import SERIES_FIELD, Record, run_record, with_plan
+from salesim.simulator.experiments.stats import (
     Precision,
     Warmup,
     estimate,
@@ -27,7 +26,8 @@ from simulator.experiments.stats import (
     number,
     replications_needed,
 )
-from simulator.experiments.variants import Variant
+from salesim.simulator.experiments.variants import Variant
+from salesim.simulator.scenario.schema import Scenario
 
 Key = tuple[str, int]
 

@@ -23,7 +23,7 @@ profit (``profit``) or lower payroll, then higher profit (``cost``).
 
 **Stability is a constraint of every search**: a staffing is infeasible when more than
 :data:`MAX_UNSTABLE_SHARE` of its replications have a queue that grows without bound
-(``simulator.stability``), whatever else it meets — its figures at the horizon would depend on
+(``metrics.stability``), whatever else it meets — its figures at the horizon would depend on
 how long one simulates. Its violation then adds the share of unstable replications and their
 mean ``overload`` (the share of work the overloaded roles cannot serve), which falls with every
 hire into an overloaded role, so the marginal analysis is led towards stable staffings.
@@ -43,10 +43,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from simulator.config import Scenario
-from simulator.experiments.compare import rounded
-from simulator.experiments.lab import Lab
-from simulator.experiments.records import (
+from salesim.simulator.experiments.compare import rounded
+from salesim.simulator.experiments.lab import Lab
+from salesim.simulator.experiments.records import (
     PLAN_ATTAINMENT,
     UNSTABLE,
     Record,
@@ -55,9 +54,10 @@ from simulator.experiments.records import (
     unstable_queues,
     with_plan,
 )
-from simulator.experiments.stats import Estimate, estimate, number, paired_difference
-from simulator.experiments.variants import Change, ExperimentError, Variant, apply
-from simulator.stability import rejection_reason
+from salesim.simulator.experiments.stats import Estimate, estimate, number, paired_difference
+from salesim.simulator.experiments.variants import Change, ExperimentError, Variant, apply
+from salesim.simulator.metrics.stability import rejection_reason
+from salesim.simulator.scenario.schema import Scenario
 
 SCHEMA = "salesim.optimize/1"
 MAX_EXHAUSTIVE = 5_000

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.config import SalesPlan, Scenario
-from simulator.metrics import RunMetrics
-from simulator.planfact import plan_attainment
-from simulator.runner import simulate
+from salesim.simulator.metrics.measure import RunMetrics
+from salesim.simulator.plans.planfact import plan_attainment
+from salesim.simulator.runner import simulate
+from salesim.simulator.scenario.schema import SalesPlan, Scenario
+from salesim.simulator.units import MONTH_DAYS
 
-MONTH_DAYS = 30.4375  # 365.25 / 12: "a month" in every per-month figure
 Record = dict[str, Any]
 
 # the figures every record has (besides utilization.<role>, queue_mean.<role>, the bottleneck
@@ -62,7 +62,7 @@ class ProfitBreakdown:
 
 
 def profit_breakdown(scenario: Scenario, metrics: RunMetrics) -> ProfitBreakdown:
-    """The money of a run: its monthly P&L (``simulator.money``, ``pnl.csv``) summed.
+    """The money of a run: its monthly P&L (``metrics.money``, ``pnl.csv``) summed.
 
     This is the one place that defines profit for ``compare``, ``sweep``, ``whatif`` and
     ``optimize``: revenue invoiced (first deals and repeat orders) − cost of goods − lead costs
@@ -100,7 +100,7 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
 
     Keys: :data:`BASE_METRICS`, ``utilization.<role>`` and ``queue_mean.<role>`` for every role,
     :data:`TEXT_FIELDS`, ``unstable`` (1.0 when a queue grows without bound,
-    ``simulator.stability``), ``overload`` (the unstable queues' share of work they cannot
+    ``metrics.stability``), ``overload`` (the unstable queues' share of work they cannot
     serve, summed; 0 when stable) and ``unstable_queues`` (``stage (role)``, ``; ``-separated),
     ``won_per_day`` (deals won on each day of the horizon, by the day of
     the win, over the whole run: the series warm-up detection reads) and, when the scenario
@@ -195,7 +195,7 @@ def metric_names(scenario: Scenario) -> list[str]:
 def with_plan(record: Record, plan_per_month: float | None) -> Record:
     """The record with ``plan_attainment``: revenue ÷ the plan over the same window.
 
-    One definition (:func:`simulator.planfact.plan_attainment`): the sales the plan covers,
+    One definition (:func:`plans.planfact.plan_attainment`): the sales the plan covers,
     credited to the window's plan months, ÷ the plan over the window. The plan is
     ``plan_per_month`` (``--plan``, flat, pro rata to the window's working days) when given,
     else the scenario's own ``plan``; without either, the record is returned as is.

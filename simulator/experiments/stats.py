@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.summary import t_critical
+from salesim.simulator.metrics.summary import t_critical
 
 
 @dataclass(frozen=True)

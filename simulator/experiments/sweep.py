@@ -13,15 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.experiments.compare import (
+from salesim.simulator.experiments.compare import (
     bottleneck_summary,
     metric_catalogue,
     runs_table,
     stability_summary,
 )
-from simulator.experiments.records import Record, with_plan
-from simulator.experiments.stats import estimate, number
-from simulator.experiments.variants import Axis, Variant
+from salesim.simulator.experiments.records import Record, with_plan
+from salesim.simulator.experiments.stats import estimate, number
+from salesim.simulator.experiments.variants import Axis, Variant
 
 SCHEMA = "salesim.sweep/1"
 

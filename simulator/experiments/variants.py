@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import json
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from simulator.config import Scenario, ScenarioError
-from simulator.loader import load_scenario, read_yaml
+from salesim.simulator.scenario.loader import load_scenario, read_yaml
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
 
 WORK_TIME = "work_time"
 MAX_GRID = 10_000
@@ -464,9 +463,3 @@ def _unique_names(variants: list[Variant]) -> list[Variant]:
         names.append(name)
     return [Variant(n, v.scenario, v.source, v.settings, v.description)
             for n, v in zip(names, variants, strict=True)]
-
-
-def slug(name: str) -> str:
-    """A file-name-safe form of a variant name."""
-    text = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.")
-    return text or "variant"

@@ -1,7 +1,7 @@
 """The bottleneck verdict grounded in value: the queue screen, confirmed by a relief test.
 
 The bottleneck is the constraint whose relief raises throughput. The queue screen
-(:func:`simulator.metrics.bottleneck`: the staffed stage with the most queued working hours) is
+(:func:`metrics.measure.bottleneck`: the staffed stage with the most queued working hours) is
 cheap but can point at the wrong place: a queue whose leads go cold is long, yet working it
 faster may only push more leads into the stage that really limits the wins. So the leading
 candidates of the screen are each given one more person, on the same replications of the same
@@ -10,7 +10,7 @@ whose relief raises revenue a month most, with the paired 95% interval above zer
 helps measurably, the department is limited by lead flow and conversion.
 
 :func:`decide` is pure (records in, :class:`Confirmation` out); :func:`confirm_bottleneck` runs
-the relief variants on a :class:`~simulator.experiments.lab.Lab`. ``salesim run`` confirms the
+the relief variants on a :class:`~experiments.lab.Lab`. ``salesim run`` confirms the
 screen's top candidates; ``salesim whatif`` applies :func:`decide` to its +1 levers of every
 role, so with the same seed and replications both name the same role. See ``docs/model.md``.
 """
@@ -23,15 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.config import Scenario
-from simulator.experiments.compare import bottleneck_summary
-from simulator.experiments.lab import Lab
-from simulator.experiments.records import RANKING_FIELD, Record
-from simulator.experiments.stats import Estimate, number, paired_difference
-from simulator.experiments.variants import Change, Variant, apply
-from simulator.labels import label_of
-from simulator.metrics import HIGH_UTILIZATION
-from simulator.verdict import is_or_are
+from salesim.simulator.experiments.compare import bottleneck_summary
+from salesim.simulator.experiments.lab import Lab
+from salesim.simulator.experiments.records import RANKING_FIELD, Record
+from salesim.simulator.experiments.stats import Estimate, number, paired_difference
+from salesim.simulator.experiments.variants import Change, Variant, apply
+from salesim.simulator.metrics.verdict import is_or_are
+from salesim.simulator.scenario.labels import label_of
+from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.units import HIGH_UTILIZATION
 
 __all__ = [
     "DEFAULT_CANDIDATES",

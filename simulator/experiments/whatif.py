@@ -16,12 +16,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from simulator.config import Scenario
-from simulator.experiments.compare import compare_document
-from simulator.experiments.records import Record
-from simulator.experiments.stats import number
-from simulator.experiments.variants import WORK_TIME, Change, Variant, apply
-from simulator.experiments.verdict import (
+from salesim.simulator.experiments.compare import compare_document
+from salesim.simulator.experiments.records import Record
+from salesim.simulator.experiments.stats import number
+from salesim.simulator.experiments.variants import WORK_TIME, Change, Variant, apply
+from salesim.simulator.experiments.verdict import (
     WHATIF_METHOD,
     Candidate,
     Confirmation,
@@ -30,6 +29,7 @@ from simulator.experiments.verdict import (
     screen_of,
     stage_of,
 )
+from salesim.simulator.scenario.schema import Scenario
 
 SCHEMA = "salesim.whatif/1"
 
@@ -116,7 +116,7 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
 def confirm_over_hires(base: Variant, found: Sequence[Lever],
                        records: Sequence[Sequence[Record]]) -> Confirmation:
     """The bottleneck by the relief test of ``salesim run``, over every +1 lever: the role whose
-    hire raises revenue a month most, significantly (``simulator.experiments.verdict``)."""
+    hire raises revenue a month most, significantly (``experiments.verdict``)."""
     screen = screen_of(records[0])
     hires = [(lv, recs) for lv, recs in zip(found, records[1:], strict=True)
              if lv.kind == "hire"]

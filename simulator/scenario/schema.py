@@ -1,6 +1,6 @@
 """The scenario format: frozen, validated config objects (pydantic v2, ``extra="forbid"``).
 
-``Scenario.from_data`` turns the plain data read by :mod:`simulator.loader` into a ``Scenario`` or
+``Scenario.from_data`` turns the plain data read by :mod:`scenario.loader` into a ``Scenario`` or
 raises :class:`ScenarioError` naming the file, the line, the field path and what is allowed.
 Structural checks (types, ranges, unknown keys) are pydantic's; checks across fields (a step naming
 an unknown role, shares not summing to 1, duplicate names) follow in ``_cross_check``.
@@ -26,8 +26,8 @@ from pydantic import (
     field_validator,
 )
 
-from simulator.calendar import WorkCalendar, parse_hours, weekday_numbers
-from simulator.dists import Distribution, Fixed, coerce_distribution
+from salesim.simulator.scenario.calendar import WorkCalendar, parse_hours, weekday_numbers
+from salesim.simulator.scenario.dists import Distribution, Fixed, coerce_distribution
 
 Path = tuple[str | int, ...]
 LineMarks = Mapping[Path, int]

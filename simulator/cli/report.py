@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from simulator.cli_errors import LocaleOption, OneLineErrors, fail
+from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, fail
 
 __all__ = ["register"]
 
@@ -42,8 +42,8 @@ def report(
     locale: LocaleOption = None,
 ) -> None:
     """Write report.html (one self-contained file) and report.md with chart PNGs for a run."""
-    from reports.run_report import build_report
-    from reports.rundata import ReportError
+    from salesim.reports.run_report import build_report
+    from salesim.simulator.store.run_reader import ReportError
 
     started = time.perf_counter()
     try:
@@ -71,8 +71,8 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Export a run's event log for process-mining tools (Disco, Celonis, ProM, pm4py)."""
-    from reports.export import export_log
-    from reports.rundata import ReportError
+    from salesim.reports.export import export_log
+    from salesim.simulator.store.run_reader import ReportError
 
     try:
         with _progress(f"Writing the event log of {run_dir}"):

@@ -199,7 +199,6 @@ Distribution = Annotated[
     Fixed | Exponential | Lognormal | Triangular | Uniform | Empirical,
     Field(discriminator="dist"),
 ]
-DIST_NAMES = ("fixed", "exponential", "lognormal", "triangular", "uniform", "empirical")
 
 
 def coerce_distribution(value: Any) -> Any:

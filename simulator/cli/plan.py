@@ -25,12 +25,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from simulator.cli_errors import OneLineErrors, fail
-from simulator.config import CalendarSpec, Scenario, ScenarioError
-from simulator.forecast import Forecast, Forecaster, accuracy_by_day
-from simulator.loader import load_scenario, read_yaml
-from simulator.planfact import UNASSIGNED
-from simulator.plans import (
+from salesim.simulator.cli.errors import OneLineErrors, fail
+from salesim.simulator.plans.decompose import (
     DEPARTMENT,
     POLICIES,
     Decomposition,
@@ -45,6 +41,10 @@ from simulator.plans import (
     parse_weekdays,
     rollup,
 )
+from salesim.simulator.plans.forecast import Forecast, Forecaster, accuracy_by_day
+from salesim.simulator.plans.planfact import UNASSIGNED
+from salesim.simulator.scenario.loader import load_scenario, read_yaml
+from salesim.simulator.scenario.schema import CalendarSpec, Scenario, ScenarioError
 
 __all__ = ["plan_app", "read_run", "register"]
 

@@ -17,7 +17,7 @@ At the end of a day *T* of a month whose sales close at the end of its last work
   the longest one that has them (an underestimate, flagged as ``window_days < days_left``);
 * expected revenue = Σ amount × P, added per manager (the owner: who of the plan's role did the
   lead's last step of that role so far; ``unassigned`` otherwise) and for the department, plus
-  the deals already won and credited to the month (:mod:`simulator.planfact`).
+  the deals already won and credited to the month (:mod:`plans.planfact`).
 
 The gap to the plan is turned into activity: how many more deals entering a step (the pipeline's
 first step and the plan role's first step) would close it at the conversion observed so far.
@@ -37,8 +37,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from simulator.config import Scenario
-from simulator.planfact import (
+from salesim.simulator.plans.decompose import PlanError
+from salesim.simulator.plans.planfact import (
     DEPARTMENT,
     UNASSIGNED,
     PlanMonth,
@@ -51,7 +51,8 @@ from simulator.planfact import (
     require_plan,
     sales,
 )
-from simulator.plans import PlanError
+from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.units import MONTH_DAYS
 
 __all__ = [
     "MIN_SAMPLES",
@@ -67,7 +68,6 @@ __all__ = [
 MIN_SAMPLES = 30
 """Fewest historical observations behind a probability before its window is shortened."""
 
-DAYS_PER_MONTH = 30.0
 """Scale of the "deals a month" figures of :class:`Activity`."""
 
 _FLOW = ("arrive", "enqueue", "start", "finish", "client_wait", "convert", "lose", "win")
@@ -227,7 +227,7 @@ class Forecaster:
         events: The event log of one run (``simulate(...).events`` or one replication of a run
             folder's ``events.csv.gz``).
         scenario: The run's scenario, with a ``plan:`` block.
-        staff: Optional ``Result.staff`` table (see :func:`simulator.planfact.plan_managers`).
+        staff: Optional ``Result.staff`` table (see :func:`plans.planfact.plan_managers`).
         min_samples: Fewest observations behind a probability before its window is shortened.
 
     Raises:
@@ -493,7 +493,7 @@ class Forecaster:
             mean_amount = float(amount[:m].mean()) if m else 0.0
             needed = math.ceil(gap / value) if gap > 0 and value > 0 else None
             seen = int(np.searchsorted(t, moment, side="right"))
-            per_month = seen / moment * DAYS_PER_MONTH if moment > 0 else 0.0
+            per_month = seen / moment * MONTH_DAYS if moment > 0 else 0.0
             result.append(Activity(stage=key[0], step=key[1], p_win=p, mean_amount=mean_amount,
                                    value=value, samples=n, window_days=window, needed=needed,
                                    per_month=per_month))
@@ -608,7 +608,7 @@ def plan_tables(events: pd.DataFrame, scenario: Scenario,
 
     Returns:
         ``{"plan_fact_daily", "plan_fact_monthly", "forecast_accuracy"}`` (see
-        :func:`simulator.planfact.plan_fact` and :func:`accuracy_by_day`), or ``{}`` when the
+        :func:`plans.planfact.plan_fact` and :func:`accuracy_by_day`), or ``{}`` when the
         scenario has no plan.
     """
     if scenario.plan is None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.config import Scenario
-from simulator.money import booked, month_labels, months_of
+from salesim.simulator.metrics.money import booked
+from salesim.simulator.scenario.months import month_labels, months_of
+from salesim.simulator.scenario.schema import Scenario
 
 
 def invoices(events: pd.DataFrame) -> pd.DataFrame:

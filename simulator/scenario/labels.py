@@ -19,7 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from simulator.config import CHURNED, COOLED, HANDOFF, NOT_CONVERTED, OWNER_LEFT, Scenario
+from salesim.simulator.scenario.schema import (
+    CHURNED,
+    COOLED,
+    HANDOFF,
+    NOT_CONVERTED,
+    OWNER_LEFT,
+    Scenario,
+)
 
 __all__ = ["BUILT_IN_REASON_LABELS", "Kind", "Labels", "humanize", "label_of"]
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.config import Scenario, ScenarioError
-from simulator.events import CATEGORICAL, COLUMNS
-from simulator.loader import load_scenario
-from simulator.timeseries import events_from_table
+from salesim.simulator.engine.events import CATEGORICAL, COLUMNS
+from salesim.simulator.metrics.timeseries import events_from_table
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
 
 __all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "load_run",
            "read_events"]
@@ -54,7 +54,7 @@ class RunFolder:
     """Everything a run folder holds, as read from disk.
 
     ``events`` is one replication's event log (canonical dtypes, see
-    :func:`simulator.timeseries.events_from_table`); the tables are as written (means over
+    :func:`metrics.timeseries.events_from_table`); the tables are as written (means over
     replications, with ``_ci95_low``/``_ci95_high`` columns when there were several).
     """
 

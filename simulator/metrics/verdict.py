@@ -4,7 +4,7 @@
 summary over replications (with the means of the agreeing replications), the CLI and the reports
 all call it, each with the evidence they hold, the scenario's labels and the reader's locale.
 It only words a verdict; which stage and role are the bottleneck is decided elsewhere
-(:func:`simulator.metrics.bottleneck`), so it can be called with any stage and role.
+(:func:`metrics.measure.bottleneck`), so it can be called with any stage and role.
 
 The evidence keys it reads (missing ones are left out of the sentence):
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simulator.config import Scenario
-from simulator.labels import Labels
-from simulator.numbers import NumberFormat, finite, number_format
+from salesim.simulator.numbers import NumberFormat, finite, number_format
+from salesim.simulator.scenario.labels import Labels
+from salesim.simulator.scenario.schema import Scenario
 
 __all__ = ["bottleneck_text"]
 
@@ -37,7 +37,7 @@ def bottleneck_text(bottleneck: Mapping[str, Any], scenario: Scenario | None,
 
     Args:
         bottleneck: ``stage``, ``role``, ``kind`` (``capacity``, ``conversion`` or ``none``),
-            ``evidence`` and optionally ``watch``, as :func:`simulator.metrics.bottleneck`
+            ``evidence`` and optionally ``watch``, as :func:`metrics.measure.bottleneck`
             returns them or ``summary.json`` holds them (means over replications).
         scenario: For the labels of stages and roles (``None``: names turned into words).
         locale: ``en`` or ``ru`` for the numbers (default: the scenario's).

@@ -1,8 +1,8 @@
 """Plan/fact: the scenario's monthly revenue plan against the simulated sales, day by day.
 
 Everything here is pure: an event log (``simulate(...).events`` or the ``events.csv.gz`` of a run
-folder, one replication) and its :class:`~simulator.config.Scenario` in, pandas tables out. The
-decomposition of a month's plan into daily targets per manager is :func:`simulator.plans.decompose`;
+folder, one replication) and its :class:`~scenario.schema.Scenario` in, pandas tables out. The
+decomposition of a month's plan into daily targets per manager is :func:`plans.decompose.decompose`;
 this module only decides which sales count on which day and for whom (see ``docs/plans.md``):
 
 * **Managers** are the people of ``scenario.plan.role`` (staff ids ``closer-1`` … ``closer-N``),
@@ -10,7 +10,7 @@ this module only decides which sales count on which day and for whom (see ``docs
 * **Credit.** A won deal's revenue is credited to the person of the plan's role who did the lead's
   last staffed step of that role up to the win (the ``staff_id`` of the last ``start`` of that
   role), or to :data:`UNASSIGNED` if nobody of the role worked on the lead.
-* **Date.** The sale counts on the day it is revenue (:func:`simulator.money.recognised`: the
+* **Date.** The sale counts on the day it is revenue (:func:`metrics.money.recognised`: the
   day its order ships, by default; the day it is won with ``revenue_recognition: win``) in the
   company calendar; a sale on a non-working day counts towards the next working day (so a
   Saturday shipment on the 31st belongs to the next month).
@@ -37,10 +37,16 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from simulator.calendar import WorkCalendar
-from simulator.config import SalesPlan, Scenario
-from simulator.money import booked, recognised
-from simulator.plans import DEPARTMENT, Decomposition, Manager, PlanError, decompose
+from salesim.simulator.metrics.money import booked, recognised
+from salesim.simulator.plans.decompose import (
+    DEPARTMENT,
+    Decomposition,
+    Manager,
+    PlanError,
+    decompose,
+)
+from salesim.simulator.scenario.calendar import WorkCalendar
+from salesim.simulator.scenario.schema import SalesPlan, Scenario
 
 __all__ = [
     "DEPARTMENT",
@@ -178,7 +184,7 @@ def sales(events: pd.DataFrame, scenario: Scenario, *, at: str = "plan") -> pd.D
             ``staff_id``, ``role``, ``amount``).
         scenario: The scenario of the run; its plan names the managers' role and what it covers.
         at: ``"plan"``: the sales the plan covers (``plan.covers``: first deals, or repeat orders
-            too), when they count as revenue (:func:`simulator.money.recognised`: at shipment
+            too), when they count as revenue (:func:`metrics.money.recognised`: at shipment
             by default) — the plan/fact "actual"; ``"win"``: first deals when they are won
             (the bottom-up forecast's pipeline view).
 
@@ -282,7 +288,7 @@ def owner_so_far(ordered: pd.DataFrame, kind: np.ndarray, role: str) -> np.ndarr
 
 def plan_managers(events: pd.DataFrame, scenario: Scenario,
                   staff: pd.DataFrame | None = None) -> tuple[Manager, ...]:
-    """The people who carry the plan, as :class:`simulator.plans.Manager` objects.
+    """The people who carry the plan, as :class:`plans.decompose.Manager` objects.
 
     With ``staff`` (the ``Result.staff`` table: ``staff_id``, ``role``, ``hired_at``, ``left_at``)
     each person works from the day of ``hired_at`` to the day of ``left_at``. Without it, the
@@ -494,7 +500,7 @@ def plan_fact(events: pd.DataFrame, scenario: Scenario,
         ``month``, ``date``, ``working_day`` (1-based in the month), ``working`` (the manager is
         on the staff that day), ``base_plan`` (the day's share of the month's plan), ``target``
         (the day's plan under the scenario's carry-over policy, recomputed from the actual sales
-        before that day, as ``simulator.plans.decompose`` gives it), ``actual`` (sales credited
+        before that day, as ``plans.decompose.decompose`` gives it), ``actual`` (sales credited
         that day), ``deals``, ``cum_plan`` and ``cum_actual`` (month to date), ``gap``
         (``cum_plan − cum_actual``: positive = behind), ``attainment`` (``cum_actual /
         cum_plan``, float; NaN while the plan to date is 0), ``invoiced`` and ``cash``.

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.config import Scenario
-from simulator.metrics import RunMetrics
-from simulator.stability import QueueStability, unstable_sentence
-from simulator.verdict import bottleneck_text
+from salesim.simulator.metrics.measure import RunMetrics
+from salesim.simulator.metrics.stability import QueueStability, unstable_sentence
+from salesim.simulator.metrics.verdict import bottleneck_text
+from salesim.simulator.scenario.schema import Scenario
 
 # two-sided 95% Student t quantiles t(0.975, df) for df = 1..30
 _T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,

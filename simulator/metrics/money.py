@@ -6,18 +6,16 @@ by hand; the P&L adds those figures to float revenue and costs.
 
 from __future__ import annotations
 
-import calendar as cal
-import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simulator.config import PayScheme, Role, Scenario
-from simulator.plans import DEPARTMENT
+from salesim.simulator.plans.decompose import DEPARTMENT
+from salesim.simulator.scenario.months import Month, month_labels, months_of
+from salesim.simulator.scenario.schema import PayScheme, Role, Scenario
 
 KOPECK = Decimal("0.01")
 
@@ -28,51 +26,6 @@ def _money(value: Decimal) -> Decimal:
 
 def _dec(value: float) -> Decimal:
     return Decimal(repr(float(value)))
-
-
-# -- calendar months of a run ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Month:
-    """A calendar month as a span of simulation days, clipped to the run."""
-
-    label: str  # "2026-03"
-    start: float
-    end: float
-    days_in_month: int
-
-    @property
-    def covered(self) -> float:
-        return self.end - self.start
-
-
-def months_of(scenario: Scenario, measured: bool = False) -> list[Month]:
-    """The calendar months the run touches, each clipped to [0, horizon] (with ``measured``,
-    to the measured window [warmup, horizon]: months wholly in the warm-up are left out)."""
-    first = scenario.calendar.start_date
-    horizon = scenario.horizon_days
-    opening = scenario.warmup_days if measured else 0.0
-    months = []
-    year, month = first.year, first.month
-    while True:
-        begin = dt.date(year, month, 1)
-        days = cal.monthrange(year, month)[1]
-        start = float((begin - first).days)
-        if start >= horizon:
-            break
-        end = start + days
-        if end > opening:
-            months.append(Month(f"{year:04d}-{month:02d}", max(start, opening), min(end, horizon),
-                                days))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def month_labels(times: pd.Series, scenario: Scenario) -> pd.Series:
-    """'YYYY-MM' of each simulation time."""
-    start = pd.Timestamp(scenario.calendar.start_date)
-    return (start + pd.to_timedelta(times, unit="D")).dt.strftime("%Y-%m")
 
 
 # -- sales: booked when won, revenue when recognised -----------------------------------------------
@@ -171,7 +124,7 @@ def payroll(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> pd
 
     Salary is pro-rated by calendar days present in the month (hire and leave dates, and the
     run's own start and end). For the role that carries the plan, the personal plan and the
-    credited revenue are those of the plan/fact tables (``simulator.planfact``), so pay and
+    credited revenue are those of the plan/fact tables (``plans.planfact``), so pay and
     plan/fact agree on who met the plan. See ``docs/money.md`` for every rule.
     """
     rows: list[dict[str, Any]] = []
@@ -189,8 +142,10 @@ PlanFact = dict[tuple[str, str], tuple[Decimal, Decimal]]  # (month, manager) â†
 
 def _plan_fact_by_manager(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario
                           ) -> PlanFact | None:
-    from simulator.planfact import plan_fact  # planfact builds on plans; only pay needs it here
-    from simulator.plans import PlanError
+    from salesim.simulator.plans.decompose import PlanError
+    from salesim.simulator.plans.planfact import (
+        plan_fact,  # planfact builds on plans; only pay needs it here
+    )
 
     try:
         monthly = plan_fact(events, scenario, staff)["plan_fact_monthly"]

@@ -19,8 +19,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.calendar import WorkCalendar
-from simulator.config import (
+from salesim.simulator.engine.events import EventLog
+from salesim.simulator.engine.motivation import Drive, drive, pay_at_risk, shares_work
+from salesim.simulator.engine.rng import Streams
+from salesim.simulator.scenario.calendar import WorkCalendar
+from salesim.simulator.scenario.months import months_of
+from salesim.simulator.scenario.schema import (
     COOLED,
     HANDOFF,
     OWNER_LEFT,
@@ -29,10 +33,7 @@ from simulator.config import (
     Step,
     for_segment,
 )
-from simulator.events import EventLog
-from simulator.money import months_of
-from simulator.motivation import Drive, drive, pay_at_risk, shares_work
-from simulator.rng import Streams
+from salesim.simulator.units import MONTH_DAYS
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -332,7 +333,6 @@ class _StepPlan:
     draws: StepDraws
 
 
-DAYS_PER_MONTH = 30.4375  # days in an average month
 REVIEW_DAYS = 30.0  # a client's risks are re-drawn at least this often (hazards change)
 NO_DRIVE = Drive()
 SHARING_SLACK = 2  # leads more than the least loaded colleague a sharing owner may take on
@@ -443,7 +443,7 @@ class SalesModel:
         )
         self.pools[pool].hire(person)
         if spec.attrition_per_month > 0:
-            rate = -math.log1p(-spec.attrition_per_month) / DAYS_PER_MONTH
+            rate = -math.log1p(-spec.attrition_per_month) / MONTH_DAYS
             stay = float(traits.exponential(1 / rate))
             self.env.process(self._attrition(person, stay))
         return person
@@ -592,9 +592,9 @@ class SalesModel:
         """Daily rates of a repeat order, an upsell and churn for this client now."""
         base, now = self._client_base(), self.env.now
         key = base.key_accounts if client.key else None
-        order = for_segment(base.repeat_orders_per_month, client.segment) / DAYS_PER_MONTH
+        order = for_segment(base.repeat_orders_per_month, client.segment) / MONTH_DAYS
         load = client.owner.clients / base.clients_per_owner if client.owner else 1.0
-        upsell = base.upsell_per_month * max(0.0, 1.0 - load) / DAYS_PER_MONTH
+        upsell = base.upsell_per_month * max(0.0, 1.0 - load) / MONTH_DAYS
         hazard = for_segment(base.churn_per_month, client.segment)
         if now < client.late_until:
             hazard *= base.late_delivery_churn_factor
@@ -605,7 +605,7 @@ class SalesModel:
         if key is not None:
             upsell *= key.upsell_factor
             hazard *= key.churn_factor
-        churn = -math.log1p(-min(hazard, 0.999)) / DAYS_PER_MONTH
+        churn = -math.log1p(-min(hazard, 0.999)) / MONTH_DAYS
         return order, upsell, churn
 
     def _churn(self, client: Client, reason: str) -> None:

@@ -20,25 +20,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.clientbase import cash_table, clients_table, first_cash, invoices
-from simulator.config import COOLED, Scenario
-from simulator.events import FLOW_EVENTS
-from simulator.money import (
+from salesim.simulator.engine.events import FLOW_EVENTS
+from salesim.simulator.metrics.clients import cash_table, clients_table, first_cash, invoices
+from salesim.simulator.metrics.money import (
     activity_table,
     booked,
     in_window,
-    month_labels,
     payroll,
     pnl,
     recognised,
     weekly_ranking,
 )
-from simulator.planfact import Attainment, plan_attainment
-from simulator.stability import STABLE, Stability, assess
-from simulator.verdict import bottleneck_text
-
-DAY_HOURS = 24.0
-
+from salesim.simulator.metrics.stability import STABLE, Stability, assess
+from salesim.simulator.metrics.verdict import bottleneck_text
+from salesim.simulator.plans.planfact import Attainment, plan_attainment
+from salesim.simulator.scenario.months import month_labels
+from salesim.simulator.scenario.schema import COOLED, Scenario
+from salesim.simulator.units import HIGH_UTILIZATION
 
 # -- visits: one row per (lead, stage, step) -------------------------------------------------------
 
@@ -354,7 +352,7 @@ def overall(leads: pd.DataFrame, sold: pd.DataFrame, revenue: pd.DataFrame,
 
     Leads are those that arrived in the window. ``bookings`` is the value of the sales booked
     in the window (deals won, orders placed), ``revenue`` what was recognised in it (at
-    shipment by default: :func:`simulator.money.recognised`), ``backlog_end`` what was booked
+    shipment by default: :func:`metrics.money.recognised`), ``backlog_end`` what was booked
     but not yet recognised at the horizon. ``lead_to_deal_days_median`` is arrival → win;
     ``lead_to_cash_days_median`` arrival → the money received for the first deal.
     """
@@ -387,7 +385,6 @@ def overall(leads: pd.DataFrame, sold: pd.DataFrame, revenue: pd.DataFrame,
 # A stage is only called a capacity bottleneck when leads wait there in earnest: on average at
 # least two working hours for staff, or its staff are busy 85% of their time.
 MIN_WAIT_WORK_HOURS = 2.0
-HIGH_UTILIZATION = 0.85
 
 
 def _queued_work_hours(visits: pd.DataFrame, scenario: Scenario, window: tuple[float, float]
@@ -541,7 +538,7 @@ def _plain(value: Any) -> Any:
 
 def stability(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
               window: tuple[float, float]) -> Stability:
-    """Whether any queue grows without bound (method: ``simulator.stability``, ``docs/model.md``).
+    """Whether any queue grows without bound (method: ``metrics.stability``, ``docs/model.md``).
 
     ``visits`` are all step visits, warm-up included; utilisation is taken over the window's
     second half and last quarter, where an overloaded role is busy all its working hours.

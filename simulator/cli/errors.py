@@ -44,7 +44,7 @@ class OneLineErrors(TyperCommand):
 
 
 class LocaleChoice(StrEnum):
-    """The locales of :mod:`simulator.numbers`."""
+    """The locales of :mod:`numbers`."""
 
     en = "en"
     ru = "ru"

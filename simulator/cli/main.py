@@ -25,15 +25,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from reports.cli_report import register as register_report_commands
-from simulator.cli_errors import LocaleOption, OneLineErrors, chosen_locale, fail
-from simulator.cli_experiments import register as register_experiment_commands
-from simulator.cli_plan import register as register_plan_commands
-from simulator.config import Scenario, ScenarioError
-from simulator.experiments.executors import open_backend
-from simulator.experiments.lab import Interrupted, Lab
-from simulator.experiments.records import reduce_run
-from simulator.experiments.verdict import (
+from salesim.scenarios import shipped_scenario
+from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_locale, fail
+from salesim.simulator.cli.experiments import register as register_experiment_commands
+from salesim.simulator.cli.plan import register as register_plan_commands
+from salesim.simulator.cli.report import register as register_report_commands
+from salesim.simulator.experiments.executors import open_backend
+from salesim.simulator.experiments.lab import Interrupted, Lab
+from salesim.simulator.experiments.records import reduce_run
+from salesim.simulator.experiments.verdict import (
     DEFAULT_CANDIDATES,
     DEFAULT_REPLICATIONS,
     Confirmation,
@@ -41,11 +41,15 @@ from simulator.experiments.verdict import (
     confirm_bottleneck,
     screen_of,
 )
-from simulator.forecast import plan_tables
-from simulator.labels import Labels
-from simulator.loader import load_scenario
-from simulator.numbers import NumberFormat, number_format
-from simulator.output import (
+from salesim.simulator.metrics.summary import aggregate_table, summary
+from salesim.simulator.metrics.verdict import bottleneck_text, screen_verdict
+from salesim.simulator.numbers import NumberFormat, number_format
+from salesim.simulator.plans.forecast import plan_tables
+from salesim.simulator.runner import replicate
+from salesim.simulator.scenario.labels import Labels
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.run_folder import (
     OutputError,
     check_target,
     csv_writer,
@@ -56,17 +60,16 @@ from simulator.output import (
     scenario_writer,
     write_folder,
 )
-from simulator.runner import replicate
-from simulator.summary import aggregate_table, summary
-from simulator.verdict import bottleneck_text, screen_verdict
+from salesim.simulator.units import HIGH_UTILIZATION
 
 DEFAULT_SCENARIO = Path("scenarios/b2b_baseline.yaml")
-_REPO_DEFAULT = Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
 
 
 def _default_scenario() -> Path:
-    """The default scenario: ./scenarios/… if present, else the one beside the package."""
-    return DEFAULT_SCENARIO if DEFAULT_SCENARIO.exists() else _REPO_DEFAULT
+    """The default scenario: ./scenarios/… if present, else the one installed with salesim."""
+    if DEFAULT_SCENARIO.exists():
+        return DEFAULT_SCENARIO
+    return shipped_scenario(DEFAULT_SCENARIO.name)
 
 app = typer.Typer(
     name="salesim",
@@ -201,7 +204,7 @@ def run(
     out.print(f"\nSimulated {replications} × {scenario.horizon_days:g} days in {elapsed:.1f} s"
               f"{cost}. Results written to [bold]{target}/[/bold]")
     if report:
-        from reports import ReportError, build_report
+        from salesim.reports import ReportError, build_report
 
         try:
             paths = build_report(target, force=force, locale=language)
@@ -360,7 +363,7 @@ def _print_run(scenario: Scenario, doc: dict[str, Any], replications: int, local
     for r in doc["roles"]:
         u = r["utilization"] or 0.0
         bar = "█" * round(min(u, 1.0) * 20)
-        colour = "red" if u >= 0.85 else "yellow" if u >= 0.7 else "green"
+        colour = "red" if u >= HIGH_UTILIZATION else "yellow" if u >= 0.7 else "green"
         roles.add_row(labels.role(r["name"]), nf.integer(r["headcount"]),
                       _ci(r, "utilization", pct), f"[{colour}]{bar}[/{colour}]",
                       one(r["queue_mean"]))

@@ -31,16 +31,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from simulator.cli_errors import LocaleOption, OneLineErrors, chosen_locale, fail
-from simulator.config import Scenario, ScenarioError
-from simulator.experiments.compare import (
+from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_locale, fail
+from salesim.simulator.experiments.compare import (
     compare_document,
     metric_catalogue,
     runs_table,
     summary_table,
 )
-from simulator.experiments.executors import Backend, RunStore, open_backend
-from simulator.experiments.lab import (
+from salesim.simulator.experiments.executors import Backend, RunStore, open_backend
+from salesim.simulator.experiments.lab import (
     Interrupted,
     Lab,
     Replicated,
@@ -48,7 +47,7 @@ from simulator.experiments.lab import (
     replicate_variants,
     warmup_report,
 )
-from simulator.experiments.optimize import (
+from salesim.simulator.experiments.optimize import (
     Budget,
     Objective,
     Optimizer,
@@ -61,10 +60,14 @@ from simulator.experiments.optimize import (
     parse_budget,
     parse_constraint,
 )
-from simulator.experiments.records import PLAN_ATTAINMENT, has_plan, metric_names
-from simulator.experiments.stats import Precision, parse_precision
-from simulator.experiments.sweep import sweep_document, sweep_runs_table, sweep_summary_table
-from simulator.experiments.variants import (
+from salesim.simulator.experiments.records import PLAN_ATTAINMENT, has_plan, metric_names
+from salesim.simulator.experiments.stats import Precision, parse_precision
+from salesim.simulator.experiments.sweep import (
+    sweep_document,
+    sweep_runs_table,
+    sweep_summary_table,
+)
+from salesim.simulator.experiments.variants import (
     Axis,
     ExperimentError,
     Variant,
@@ -72,14 +75,20 @@ from simulator.experiments.variants import (
     load_variants,
     parse_vary,
     scenario_key,
-    slug,
     with_settings,
 )
-from simulator.experiments.whatif import levers, tornado_table, whatif_document, working_roles
-from simulator.labels import Labels
-from simulator.loader import load_scenario
-from simulator.numbers import NumberFormat, ci_rounding, number_format
-from simulator.output import (
+from salesim.simulator.experiments.whatif import (
+    levers,
+    tornado_table,
+    whatif_document,
+    working_roles,
+)
+from salesim.simulator.numbers import NumberFormat, ci_rounding, number_format
+from salesim.simulator.scenario.labels import Labels
+from salesim.simulator.scenario.loader import load_scenario
+from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.names import variant_file
+from salesim.simulator.store.run_folder import (
     OutputError,
     check_target,
     default_out_dir,
@@ -371,7 +380,7 @@ def compare(
         "summary.csv": csv_file(summary_table(doc)),
     }
     for v in variants:
-        files_out[f"variant-{slug(v.name)}.yaml"] = scenario_writer(v.scenario)
+        files_out[variant_file(v.name)] = scenario_writer(v.scenario)
     files_out["experiment.json"] = json_writer(
         _experiment_info("compare", backend, lab, started, sys.argv[1:]))
     _finish(target, files_out, force, lab.store)
@@ -383,8 +392,10 @@ def compare(
 
 def _write_report(target: Path, locale: str) -> None:
     """The comparison report, built by ``reports.compare_report`` from the folder just written."""
-    from reports.compare_report import build_compare_report  # heavy (matplotlib): only if asked
-    from reports.rundata import ReportError
+    from salesim.reports.compare_report import (
+        build_compare_report,  # heavy (matplotlib): only if asked
+    )
+    from salesim.simulator.store.run_reader import ReportError
 
     try:
         written = build_compare_report(target, locale=locale)
@@ -808,14 +819,3 @@ def register(app: typer.Typer) -> None:
     for command in (compare, sweep, whatif, optimize):
         app.command(cls=OneLineErrors)(command)
 
-
-def main() -> None:
-    """Run the experiment commands on their own: ``python -m simulator.cli_experiments``."""
-    app = typer.Typer(name="salesim", no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False, rich_markup_mode=None)
-    register(app)
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from simulator.config import Scenario
-from simulator.events import COLUMNS
+from salesim.simulator.engine.events import COLUMNS
+from salesim.simulator.scenario.schema import Scenario
 
 
 def salesim_version() -> str:

@@ -200,7 +200,7 @@ def assess(visits: pd.DataFrame, utilization_second_half: Mapping[str, float],
     """Judge every queue of a run.
 
     Args:
-        visits: every step visit of the run (``simulator.metrics.step_visits``), warm-up
+        visits: every step visit of the run (``metrics.measure.step_visits``), warm-up
             included: a lead that arrived before the window still queues in it.
         utilization_second_half: each role's utilisation over the window's second half.
         utilization_last_quarter: each role's utilisation over the window's last quarter.

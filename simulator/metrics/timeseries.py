@@ -1,9 +1,9 @@
 """Time series over the event log (pure): how the run unfolded day by day and week by week.
 
-:mod:`simulator.metrics` gives one number per stage, role or person for the whole window; the
+:mod:`metrics.measure` gives one number per stage, role or person for the whole window; the
 functions here give the same quantities per period, for the charts of ``salesim report``. They
 read nothing and print nothing: an event log (``EventLog.to_frame()`` or the table read from
-``events.csv.gz``), its step visits (:func:`simulator.metrics.step_visits`) and the scenario in,
+``events.csv.gz``), its step visits (:func:`metrics.measure.step_visits`) and the scenario in,
 DataFrames out.
 
 Conventions (see ``docs/model.md`` and ``docs/reports.md``):
@@ -13,7 +13,7 @@ Conventions (see ``docs/model.md`` and ``docs/reports.md``):
 * Levels (leads in a stage, leads queued) are **time averages** over each period, computed
   exactly from the intervals, not sampled.
 * Utilisation per period is busy working hours ÷ available working hours of the person's
-  calendar in that period, as in :func:`simulator.metrics.role_tables`.
+  calendar in that period, as in :func:`metrics.measure.role_tables`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from simulator.config import Scenario
-from simulator.events import CATEGORICAL, COLUMNS, EVENT_KINDS
-from simulator.metrics import stage_visits
-from simulator.money import booked, recognised
+from salesim.simulator.engine.events import CATEGORICAL, COLUMNS, EVENT_KINDS
+from salesim.simulator.metrics.measure import stage_visits
+from salesim.simulator.metrics.money import booked, recognised
+from salesim.simulator.scenario.schema import Scenario
 
 __all__ = [
     "Periods",
@@ -124,8 +124,8 @@ _INT_DEFAULTS = {"lead_id": 0, "client_id": -1}
 def events_from_table(table: pd.DataFrame, replication: int = 0) -> pd.DataFrame:
     """One replication of an ``events.csv.gz`` table as a canonical event frame.
 
-    The result has the columns and dtypes of :meth:`simulator.events.EventLog.to_frame`, so
-    every function of :mod:`simulator.metrics` accepts it. A column the table lacks (a file
+    The result has the columns and dtypes of :meth:`engine.events.EventLog.to_frame`, so
+    every function of :mod:`metrics.measure` accepts it. A column the table lacks (a file
     written by an older version) gets its neutral value: ``""``, ``0.0``, or ``-1`` for ids.
 
     Args:
@@ -191,7 +191,7 @@ def wip_by_stage(visits: pd.DataFrame, scenario: Scenario, periods: Periods) -> 
     """Leads in each stage and leads queued for staff in it, time-averaged per period.
 
     Args:
-        visits: :func:`simulator.metrics.step_visits` of the event log (all leads: those that
+        visits: :func:`metrics.measure.step_visits` of the event log (all leads: those that
             arrived during a warm-up are in the department too).
         scenario: The scenario as run.
         periods: :func:`day_periods` or :func:`week_periods`.
@@ -228,7 +228,7 @@ def utilisation_by_person(visits: pd.DataFrame, staff: pd.DataFrame, scenario: S
     """Busy and available working hours of each person in each period.
 
     Args:
-        visits: :func:`simulator.metrics.step_visits` of the event log.
+        visits: :func:`metrics.measure.step_visits` of the event log.
         staff: One row per person with ``staff_id`` and ``role`` (``people.csv`` will do).
         scenario: The scenario as run (the role calendars).
         periods: :func:`day_periods` or :func:`week_periods`.
@@ -294,7 +294,7 @@ def revenue_by_day(events: pd.DataFrame, scenario: Scenario,
     calendar month.
 
     ``won`` counts deals on the day they are won; revenue counts on the day it is recognised
-    (:func:`simulator.money.recognised`: at shipment by default), as in ``summary.json``'s
+    (:func:`metrics.money.recognised`: at shipment by default), as in ``summary.json``'s
     ``revenue``; ``orders`` counts repeat orders on that day too.
 
     Args:
@@ -348,7 +348,7 @@ def time_split_by_stage(events: pd.DataFrame, visits: pd.DataFrame,
         ``stage``, ``leads`` (stage visits counted), ``queue_days``, ``work_days``,
         ``client_days``, ``cycle_days``; stages in the scenario's order.
     """
-    # the stage visits simulator.metrics counts: those that entered the stage in the window
+    # the stage visits metrics.measure counts: those that entered the stage in the window
     v = visits
     rows = []
     done_stages = stage_visits(v, scenario) if len(v) else None

@@ -1,0 +1,1 @@
+"""The ``salesim`` command: the only package that prints or exits."""

@@ -1,0 +1,1 @@
+"""Sales plans: exact decomposition, plan/fact and the bottom-up forecast."""
