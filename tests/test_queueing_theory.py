@@ -51,7 +51,8 @@ MMC_FILE = ROOT / "scenarios" / "validation" / "mmc_single.yaml"
 TANDEM_FILE = ROOT / "scenarios" / "validation" / "tandem_jackson.yaml"
 BASELINE_FILE = ROOT / "scenarios" / "b2b_baseline.yaml"
 
-JOBS = max(1, min(2, os.cpu_count() or 1))
+# under pytest-xdist the workers already fill the cores: no process pool inside a worker
+JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else max(1, min(2, os.cpu_count() or 1))
 Z = 4.0  # width of the acceptance band in standard errors
 MAX_REL_BAND = 0.25  # power guard: Z·SE must be at most this share of the analytic value
 SEED = 20240601
