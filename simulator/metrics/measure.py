@@ -45,8 +45,8 @@ from salesim.simulator.metrics.verdict import run_verdict
 from salesim.simulator.plans.planfact import Attainment, plan_attainment
 from salesim.simulator.scenario.schema import Scenario
 
-# step_visits, stage_visits and MIN_WAIT_WORK_HOURS are read here by reports/ (for now)
-__all__ = ["MIN_WAIT_WORK_HOURS", "RunMetrics", "measure", "stage_visits", "step_visits"]
+# reports/ still imports step_visits and MIN_WAIT_WORK_HOURS from here
+__all__ = ["MIN_WAIT_WORK_HOURS", "RunMetrics", "measure", "step_visits"]
 
 
 # -- everything for one run ---------------------------------------------------------------------
