@@ -5,7 +5,7 @@ Typical use::
     from salesim import load_scenario, simulate
     result = simulate(load_scenario("scenarios/b2b_baseline.yaml"))
     metrics = result.metrics()
-    print(metrics.bottleneck["verdict"])
+    print(metrics.verdict)
 
 The subpackages are the design card's folders: ``salesim.simulator`` (the engine and its
 layers, see ``docs/design.md``), ``salesim.reports``, ``salesim.training`` and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from salesim.simulator.metrics.bottleneck import ConversionEvidence, StageLoad
 from salesim.simulator.runner import simulate
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario
@@ -43,15 +44,17 @@ def test_the_overloaded_station_is_named(hours: tuple[str, str, str], stage: str
                                          role: str) -> None:
     metrics = simulate(scenario_from_yaml(TANDEM % hours), seed=1).metrics()
     b = metrics.bottleneck
-    assert (b["stage"], b["role"], b["kind"]) == (stage, role, "capacity")
-    assert b["evidence"]["utilization"] == pytest.approx(0.92, abs=0.05)
+    assert (b.stage, b.role, b.kind) == (stage, role, "capacity")
+    assert isinstance(b.evidence, StageLoad)
+    assert b.evidence.utilization == pytest.approx(0.92, abs=0.05)
 
 
 def test_a_lightly_loaded_department_is_limited_by_conversion() -> None:
     metrics = simulate(scenario_from_yaml(TANDEM % ("0.5", "0.5", "0.5")), seed=1).metrics()
     b = metrics.bottleneck
-    assert (b["stage"], b["kind"]) == ("three", "conversion")  # the only stage that loses leads
-    assert b["evidence"]["conversion"] == pytest.approx(0.5, abs=0.05)
+    assert (b.stage, b.kind) == ("three", "conversion")  # the only stage that loses leads
+    assert isinstance(b.evidence, ConversionEvidence)
+    assert b.evidence.conversion == pytest.approx(0.5, abs=0.05)
 
 
 def test_trading_company_bottleneck_is_the_warehouse_until_it_grows_by_half() -> None:
@@ -59,7 +62,7 @@ def test_trading_company_bottleneck_is_the_warehouse_until_it_grows_by_half() ->
     scenario = load_scenario(ROOT / "scenarios" / "cases" / "trading_company"
                              / "c_assortment_and_discounts.yaml")
     before = simulate(scenario).metrics()
-    assert (before.bottleneck["stage"], before.bottleneck["role"]) == ("fulfilment", "warehouse")
+    assert (before.bottleneck.stage, before.bottleneck.role) == ("fulfilment", "warehouse")
     after = simulate(_staffed(scenario, "warehouse", 6)).metrics()
     # the screen may still see a queue at the warehouse; it is no longer overloaded
     assert not before.stability.stable and after.stability.stable

@@ -19,7 +19,7 @@ TRADING = ROOT / "scenarios" / "cases" / "trading_company"
 def _run(name: str) -> tuple[dict[str, object], dict[str, object], dict[str, float]]:
     metrics = simulate(load_scenario(TRADING / f"{name}.yaml")).metrics()
     utilization = dict(zip(metrics.roles["role"], metrics.roles["utilization"], strict=True))
-    return metrics.overall, metrics.bottleneck, utilization
+    return metrics.overall, metrics.bottleneck.as_dict(), utilization
 
 
 def test_the_bottleneck_moves_to_the_warehouse_and_leaves_it() -> None:

@@ -144,12 +144,12 @@ def test_channel_and_monthly_tables(metrics) -> None:  # type: ignore[no-untyped
 
 def test_capacity_verdict_when_leads_wait(metrics) -> None:  # type: ignore[no-untyped-def]
     b = metrics.bottleneck
-    assert (b["stage"], b["role"], b["kind"]) == ("sell", "seller", "capacity")
-    assert b["evidence"]["wait_work_hours_mean"] == pytest.approx(4.0)  # 12 h over 3 starts
-    assert b["evidence"]["utilization"] == pytest.approx(0.3)
-    assert b["verdict"].startswith("Seller is the bottleneck, in Sell: the team is busy 30% of "
-                                   "its working time")
-    assert "(4.0 working hours)" in b["verdict"]
+    assert (b.stage, b.role, b.kind) == ("sell", "seller", "capacity")
+    assert b.evidence.wait_work_hours_mean == pytest.approx(4.0)  # 12 h over 3 starts
+    assert b.evidence.utilization == pytest.approx(0.3)
+    assert metrics.verdict.startswith("Seller is the bottleneck, in Sell: the team is busy 30% "
+                                      "of its working time")
+    assert "(4.0 working hours)" in metrics.verdict
 
 
 def test_conversion_verdict_when_nobody_waits() -> None:
@@ -159,9 +159,9 @@ def test_conversion_verdict_when_nobody_waits() -> None:
     no_wait.loc[lead1 & no_wait["event"].isin(["arrive", "enqueue"]), "time"] = 1.0
     metrics = measure(no_wait.sort_values("time", kind="stable"), STAFF, TINY)
     b = metrics.bottleneck
-    assert (b["stage"], b["kind"]) == ("sell", "conversion")
-    assert b["verdict"].startswith("No team holds the department back")
-    assert "the biggest leak is Sell, which loses 50% of the leads" in b["verdict"]
+    assert (b.stage, b.kind) == ("sell", "conversion")
+    assert metrics.verdict.startswith("No team holds the department back")
+    assert "the biggest leak is Sell, which loses 50% of the leads" in metrics.verdict
 
 
 def test_warmup_excludes_early_leads_from_lead_counts() -> None:

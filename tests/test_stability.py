@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from salesim.simulator.metrics.measure import queue_samples, step_visits
+from salesim.simulator.metrics.capacity import queue_samples
+from salesim.simulator.metrics.flow import step_visits
 from salesim.simulator.metrics.stability import (
     SATURATED_UTILIZATION,
     judge_queue,
@@ -71,7 +72,7 @@ def test_mm1_at_rho_1_3_is_unstable() -> None:
     assert q.stuck_ratio > 2  # far more in progress than Little's law allows a steady state
     # station two only sees what station one manages to serve: stable
     assert {x.stage: x.status for x in st.queues}["two"] == "stable"
-    verdict = metrics.bottleneck["verdict"]
+    verdict = metrics.verdict
     assert "First staff cannot keep up in one" in verdict
     assert verdict.endswith("this staffing is not sustainable; figures at the horizon depend on "
                             "how long you simulate.")
@@ -85,7 +86,7 @@ def test_mm1_at_rho_0_7_is_stable() -> None:
     one = st.queues[0]
     assert one.utilization_second_half == pytest.approx(0.7, abs=0.06)
     assert one.overload == 0.0
-    assert "not sustainable" not in metrics.bottleneck["verdict"]
+    assert "not sustainable" not in metrics.verdict
     assert st.warning() == ""
 
 

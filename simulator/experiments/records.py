@@ -135,18 +135,18 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
         record[f"utilization.{row.role}"] = _float(row.utilization)
         record[f"queue_mean.{row.role}"] = _float(row.queue_mean)
     b = metrics.bottleneck
-    record["bottleneck_stage"] = "" if b["stage"] is None else str(b["stage"])
-    record["bottleneck_role"] = "" if b["role"] is None else str(b["role"])
-    record["bottleneck_kind"] = str(b["kind"])
-    record["bottleneck_verdict"] = str(b["verdict"])
+    record["bottleneck_stage"] = "" if b.stage is None else b.stage
+    record["bottleneck_role"] = "" if b.role is None else b.role
+    record["bottleneck_kind"] = b.kind
+    record["bottleneck_verdict"] = metrics.verdict
     stability = metrics.stability
     record[UNSTABLE] = 0.0 if stability.stable else 1.0
     record["overload"] = stability.overload
     record["unstable_queues"] = "; ".join(f"{q.stage} ({q.role})" for q in stability.unstable)
     # what the bottleneck confirmation (experiments.verdict) reads: every staffed stage in the
     # queue screen's order, and the biggest leak
-    record[RANKING_FIELD] = [dict(row) for row in b.get("ranking", [])]
-    leak = b.get("leak") or {}
+    record[RANKING_FIELD] = [row.as_dict() for row in b.ranking]
+    leak = b.leak.as_dict() if b.leak else {}
     record["leak_stage"] = str(leak.get("stage") or "")
     record["leak_role"] = str(leak.get("role") or "")
     record["leak_conversion"] = _float(leak.get("conversion"))

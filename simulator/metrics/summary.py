@@ -237,16 +237,15 @@ def _bottleneck(runs: Sequence[RunMetrics], scenario: Scenario) -> dict[str, Any
     """The verdict of one run; over replications the most frequent one, with its agreement and
     a sentence quoting the means of the replications that reached it."""
     if len(runs) == 1:
-        b = runs[0].bottleneck
+        b = runs[0].bottleneck.as_dict()
         return {"stage": b["stage"], "role": b["role"], "kind": b["kind"],
                 "evidence": {k: _json_value(v) for k, v in b["evidence"].items()},
-                "watch": [{k: _json_value(v) for k, v in w.items()} for w in b.get("watch", [])],
-                "verdict": b["verdict"]}
-    votes = Counter((r.bottleneck["stage"], r.bottleneck["role"], r.bottleneck["kind"])
-                    for r in runs)
+                "watch": [{k: _json_value(v) for k, v in w.items()} for w in b["watch"]],
+                "verdict": runs[0].verdict}
+    votes = Counter((r.bottleneck.stage, r.bottleneck.role, r.bottleneck.kind) for r in runs)
     (stage, role, kind), count = votes.most_common(1)[0]
-    agreeing = [r.bottleneck for r in runs
-                if (r.bottleneck["stage"], r.bottleneck["role"], r.bottleneck["kind"])
+    agreeing = [r.bottleneck.as_dict() for r in runs
+                if (r.bottleneck.stage, r.bottleneck.role, r.bottleneck.kind)
                 == (stage, role, kind)]
     evidence: dict[str, Any] = {}
     for key, value in agreeing[0]["evidence"].items():
@@ -256,7 +255,7 @@ def _bottleneck(runs: Sequence[RunMetrics], scenario: Scenario) -> dict[str, Any
             evidence[key] = _json_value(value)
     found = {"stage": stage, "role": role, "kind": kind, "evidence": evidence,
              "watch": [{k: _json_value(v) for k, v in w.items()}
-                       for w in agreeing[0].get("watch", [])]}
+                       for w in agreeing[0]["watch"]]}
     return {**found, "agreement": round(count / len(runs), 6),
             "verdict": bottleneck_text(found, scenario, agreement=(count, len(runs)))}
 

@@ -13,7 +13,7 @@ Conventions (see ``docs/model.md`` and ``docs/reports.md``):
 * Levels (leads in a stage, leads queued) are **time averages** over each period, computed
   exactly from the intervals, not sampled.
 * Utilisation per period is busy working hours ÷ available working hours of the person's
-  calendar in that period, as in :func:`metrics.measure.role_tables`.
+  calendar in that period, as in :func:`metrics.capacity.role_tables`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salesim.simulator.engine.events import CATEGORICAL, COLUMNS, EVENT_KINDS
-from salesim.simulator.metrics.measure import stage_visits
+from salesim.simulator.metrics.flow import stage_visits
 from salesim.simulator.metrics.money import booked, recognised
 from salesim.simulator.scenario.schema import Scenario
 

@@ -4,7 +4,8 @@
 summary over replications (with the means of the agreeing replications), the CLI and the reports
 all call it, each with the evidence they hold, the scenario's labels and the reader's locale.
 It only words a verdict; which stage and role are the bottleneck is decided elsewhere
-(:func:`metrics.measure.bottleneck`), so it can be called with any stage and role.
+(:func:`metrics.bottleneck.bottleneck`, a typed :class:`~metrics.bottleneck.Bottleneck`), so it
+can be called with any stage and role; :func:`run_verdict` words one run's.
 
 The evidence keys it reads (missing ones are left out of the sentence):
 
@@ -20,25 +21,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from salesim.simulator.metrics.bottleneck import Bottleneck
+from salesim.simulator.metrics.stability import Stability
 from salesim.simulator.numbers import NumberFormat, finite, number_format
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.scenario.schema import Scenario
 
-__all__ = ["bottleneck_text"]
+__all__ = ["bottleneck_text", "run_verdict"]
 
 # a queue that changes by less than this many leads a month is called stable
 STABLE_TREND_PER_30D = 1.0
 
 
-def bottleneck_text(bottleneck: Mapping[str, Any], scenario: Scenario | None,
+def run_verdict(bottleneck: Bottleneck, stability: Stability, scenario: Scenario) -> str:
+    """One run's verdict: the screen's sentences, then the stability warning as its own
+    sentence when a queue grows without bound ("Hunters cannot keep up: …")."""
+    text = bottleneck_text(bottleneck, scenario)
+    warning = stability.warning()
+    return f"{text} {warning}" if warning else text
+
+
+def bottleneck_text(bottleneck: Bottleneck | Mapping[str, Any], scenario: Scenario | None,
                     locale: str | None = None, *,
                     agreement: tuple[int, int] | None = None) -> str:
     """The verdict as sentences a head of sales reads.
 
     Args:
-        bottleneck: ``stage``, ``role``, ``kind`` (``capacity``, ``conversion`` or ``none``),
-            ``evidence`` and optionally ``watch``, as :func:`metrics.measure.bottleneck`
-            returns them or ``summary.json`` holds them (means over replications).
+        bottleneck: A run's :class:`~metrics.bottleneck.Bottleneck`, or the ``stage``, ``role``,
+            ``kind`` (``capacity``, ``conversion`` or ``none``), ``evidence`` and optionally
+            ``watch`` that ``summary.json`` holds (means over replications).
         scenario: For the labels of stages and roles (``None``: names turned into words).
         locale: ``en`` or ``ru`` for the numbers (default: the scenario's).
         agreement: ``(agreeing, replications)`` when the evidence is the mean of the
@@ -47,6 +58,8 @@ def bottleneck_text(bottleneck: Mapping[str, Any], scenario: Scenario | None,
     locale = locale or (scenario.locale if scenario is not None else "en")
     fmt = number_format(locale, scenario.currency if scenario is not None else "RUB")
     labels = Labels(scenario, locale)
+    if isinstance(bottleneck, Bottleneck):
+        bottleneck = bottleneck.as_dict()
     ev = bottleneck.get("evidence") or {}
     kind = bottleneck.get("kind")
     if kind == "capacity":

@@ -30,27 +30,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salesim.simulator.plans.decompose import PlanError
-from salesim.simulator.plans.planfact import (
-    DEPARTMENT,
-    UNASSIGNED,
-    PlanMonth,
-    event_text,
-    manager_plans,
-    owner_so_far,
-    plan_fact,
-    plan_managers,
-    plan_months,
-    require_plan,
-    sales,
-)
+from salesim.simulator.plans.credit import UNASSIGNED, require_plan, sales
+from salesim.simulator.plans.errors import PlanError
+from salesim.simulator.plans.history import Floats, build_history, win_share
+from salesim.simulator.plans.months import PlanMonth, manager_plans, plan_managers, plan_months
+from salesim.simulator.plans.outlook import Activity, Forecast
+from salesim.simulator.plans.planfact import plan_fact
+from salesim.simulator.plans.schedule import DEPARTMENT
 from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.units import MONTH_DAYS
 
@@ -67,157 +59,6 @@ __all__ = [
 
 MIN_SAMPLES = 30
 """Fewest historical observations behind a probability before its window is shortened."""
-
-"""Scale of the "deals a month" figures of :class:`Activity`."""
-
-_FLOW = ("arrive", "enqueue", "start", "finish", "client_wait", "convert", "lose", "win")
-
-_STATE = {"enqueue": "queued", "start": "in work", "finish": "in work",
-          "client_wait": "with client", "convert": "deciding", "arrive": "new"}
-
-Floats = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Activity:
-    """What one more deal entering a step now is worth by the month's end.
-
-    Attributes:
-        stage: The stage of the step.
-        step: The step.
-        p_win: Share of the deals that entered the step that won within the window.
-        mean_amount: Their mean deal size.
-        value: Mean revenue per entering deal won within the window (amount × won).
-        samples: How many historical entries the estimate rests on.
-        window_days: The window used (``days_left``, or less when history is short).
-        needed: Deals needed to close the gap (``None`` when there is no gap, or when such a
-            deal has never won within the window).
-        per_month: How many deals entered the step per 30 days so far in the run, for scale.
-    """
-
-    stage: str
-    step: str
-    p_win: float
-    mean_amount: float
-    value: float
-    samples: int
-    window_days: int
-    needed: int | None
-    per_month: float
-
-    @property
-    def name(self) -> str:
-        """``stage/step``."""
-        return f"{self.stage}/{self.step}"
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """The bottom-up forecast of one month at the end of one day.
-
-    Attributes:
-        date: The forecast is made at the end of this day.
-        month: ``YYYY-MM``.
-        cutoff: The month's last working day in the run: later wins count for the next month.
-        days_left: Calendar days from the end of ``date`` to the end of ``cutoff`` (0: closed).
-        plan: The month's plan (pro rata for a month the run covers in part).
-        won: Sales already credited to the month.
-        expected: Expected further sales from the deals in progress.
-        deals_in_progress: How many leads are in progress.
-        currency: The scenario's currency code.
-        by_manager: ``manager, plan, won, won_deals, deals, pipeline, expected, forecast, gap,
-            share`` (forecast ÷ plan); managers, ``unassigned``, then ``department``.
-        by_step: ``stage, step, state, deals, pipeline, p_win, expected, samples,
-            window_days`` for the steps with deals in progress, in pipeline order.
-        activities: More deals needed at the pipeline's first step and at the plan role's first
-            step (one entry when they coincide).
-        short_history: Whether some probability used a shortened window.
-    """
-
-    date: dt.date
-    month: str
-    cutoff: dt.date
-    days_left: int
-    plan: float
-    won: float
-    expected: float
-    deals_in_progress: int
-    currency: str
-    by_manager: pd.DataFrame
-    by_step: pd.DataFrame
-    activities: tuple[Activity, ...]
-    short_history: bool
-
-    @property
-    def total(self) -> float:
-        """Won + expected: the bottom-up forecast of the month's sales."""
-        return self.won + self.expected
-
-    @property
-    def gap(self) -> float:
-        """Plan − forecast: positive = the forecast falls short of the plan."""
-        return self.plan - self.total
-
-    def sentences(self) -> list[str]:
-        """The forecast against the plan, and what activity would close the gap, in words."""
-        cur = self.currency
-        share = f" ({self.total / self.plan:.0%} of it)" if self.plan > 0 else ""
-        if self.days_left <= 0:
-            return [f"{self.month} is closed (its last working day was "
-                    f"{self.cutoff.isoformat()}): sales {_money(self.won, cur)} against the plan "
-                    f"of {_money(self.plan, cur)}{share}."]
-        lines = [
-            f"Forecast for {self.month} at the end of {self.date:%a} {self.date.isoformat()} "
-            f"({_days(self.days_left)} to the end of its last working day, "
-            f"{self.cutoff.isoformat()}): {_money(self.total, cur)} = won "
-            f"{_money(self.won, cur)} + expected {_money(self.expected, cur)} from "
-            f"{self.deals_in_progress} deals in progress, against the plan of "
-            f"{_money(self.plan, cur)}{share}."
-        ]
-        if self.short_history:
-            lines.append("The run's history before this day is shorter than the time left, so "
-                         "some probabilities cover a shorter window: the forecast is low.")
-        if self.gap <= 0:
-            lines.append(f"Ahead of plan by {_money(-self.gap, cur)}: no extra activity is "
-                         f"needed to meet it.")
-            return lines
-        lines.append(f"Gap to plan: {_money(self.gap, cur)}." + _activity_text(self.activities,
-                                                                              cur))
-        return lines
-
-
-def _activity_text(activities: Sequence[Activity], currency: str) -> str:
-    """`` At the conversion observed so far, closing it takes about …`` (leading space)."""
-    helps = [a for a in activities if a.needed is not None]
-    text = ""
-    if helps:
-        text += " At the conversion observed so far, closing it takes " + " or ".join(
-            f"about {a.needed:,} more deals entering {a.name} (so far {a.per_month:,.0f} a month "
-            f"entered it; {_pct(a.p_win)} of them won within {_days(a.window_days)}, "
-            f"{_money(a.mean_amount, currency)} on average: {_money(a.value, currency)} each)"
-            for a in helps) + "."
-    for a in activities:
-        if a.needed is not None:
-            continue
-        if a.window_days < 1:
-            text += (f" The run has no history yet of how fast deals entering {a.name} "
-                     f"win.")
-        else:
-            text += (f" More deals entering {a.name} cannot close it this month: none of the "
-                     f"{a.samples:,} that entered it won within {_days(a.window_days)}.")
-    return text
-
-
-def _pct(share: float) -> str:
-    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.2%}"
-
-
-def _money(value: float, currency: str) -> str:
-    return f"{value:,.0f} {currency}"
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
 
 
 class Forecaster:
@@ -246,106 +87,13 @@ class Forecaster:
                        for key, m in self.months.items()}
         self._steps = [(stage.name, step.name) for stage in scenario.stages
                        for step in stage.steps]
-        self._build(events, plan.role)
+        self._history = build_history(events, plan.role, scenario.horizon_days)
         self._month_sales: dict[str, tuple[Floats, Floats]] = {}
         for key, month in self.months.items():
             mine = self.sales[(self.sales["month"] == key)
                               & self.sales["day"].isin(month.day_indices)]
             self._month_sales[key] = (mine["time"].to_numpy(dtype=np.float64),
                                       mine["amount"].to_numpy(dtype=np.float64))
-
-    # -- history ----------------------------------------------------------------------------
-
-    def _build(self, events: pd.DataFrame, role: str) -> None:
-        """Snapshots (lead positions at the end of each day) and step entries, from the log."""
-        ordered = events.sort_values("lead_id", kind="stable")
-        kinds = event_text(ordered["event"])
-        # the pipeline: the leads' own moves (not repeat orders of clients, payments, churn)
-        leads = ordered["lead_id"].to_numpy(dtype=np.int64)
-        keep = np.isin(kinds, _FLOW) & np.isin(leads, leads[kinds == "arrive"])
-        ordered = ordered[keep]
-        lead = ordered["lead_id"].to_numpy(dtype=np.int64)
-        t = ordered["time"].to_numpy(dtype=np.float64)
-        kind = event_text(ordered["event"])
-        stage = event_text(ordered["stage"])
-        step = event_text(ordered["step"])
-        amount = ordered["amount"].to_numpy(dtype=np.float64)
-        owner = owner_so_far(ordered, kind, role)
-        n = len(t)
-        same_next = np.zeros(n, dtype=bool)
-        same_next[:-1] = lead[1:] == lead[:-1]
-        t_next = np.full(n, np.inf)
-        t_next[:-1] = np.where(same_next[:-1], t[1:], np.inf)
-        is_win = kind == "win"
-        win_time = pd.Series(t[is_win], index=lead[is_win]).groupby(level=0).min()
-        t_win = pd.Series(lead).map(win_time).to_numpy(dtype=np.float64)
-        t_win = np.where(np.isnan(t_win), np.inf, t_win)
-        done = (is_win | (kind == "lose") | (kind == "arrive")
-                | (t_win <= t))  # from the win on, a lead is no longer in progress
-        state = kind.copy()
-        for event, name in _STATE.items():
-            state[kind == event] = name
-
-        # -- snapshots: a lead is at its position at the end of day s (moment s) when the
-        #    position began at or before s and the next event comes after s
-        horizon = self.scenario.horizon_days
-        live = ~done & (t_next > t)
-        first = np.maximum(np.ceil(t[live]), 1.0)
-        last = np.minimum(np.ceil(t_next[live]) - 1.0, math.floor(horizon))
-        count = np.maximum(last - first + 1.0, 0.0).astype(np.int64)
-        rows = np.repeat(np.flatnonzero(live), count)
-        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        s = np.repeat(first, count) + offset
-        order = np.lexsort((lead[rows], s))
-        rows, s = rows[order], s[order]
-        codes, uniques = pd.factorize(pd.Series(stage[rows] + "\x1f" + step[rows]), sort=False)
-        self._keys = [tuple(str(u).split("\x1f", 1)) for u in uniques]
-        self._snap_s = s
-        self._snap_key = np.asarray(codes, dtype=np.int64)
-        self._snap_lead = lead[rows]
-        self._snap_state = state[rows]
-        self._snap_amount = amount[rows]
-        self._snap_owner = owner[rows]
-        tau = t_win[rows] - s
-        self._by_key = [(s[self._snap_key == k], tau[self._snap_key == k])
-                        for k in range(len(self._keys))]
-
-        # -- entries: the first event of a lead at each step
-        positioned = (stage != "") & (t < t_win)  # after-sale steps are not in progress
-        repeat = pd.DataFrame({"lead": lead, "stage": stage, "step": step}).duplicated()
-        first_at = positioned & ~repeat.to_numpy()
-        entries = pd.DataFrame({
-            "t": t[first_at], "stage": stage[first_at], "step": step[first_at],
-            "amount": amount[first_at], "tau": t_win[first_at] - t[first_at],
-        }).sort_values("t", kind="stable")
-        self._entries: dict[tuple[str, str], tuple[Floats, Floats, Floats]] = {}
-        for (st, sp), part in entries.groupby(["stage", "step"], sort=False):
-            self._entries[(str(st), str(sp))] = (part["t"].to_numpy(dtype=np.float64),
-                                                 part["tau"].to_numpy(dtype=np.float64),
-                                                 part["amount"].to_numpy(dtype=np.float64))
-
-    def _share(self, s: Floats, tau: Floats, moment: float, days: int,
-               weight: Floats | None = None) -> tuple[float, int, int]:
-        """Share of observations (at moments ``s``) that won within ``days``; no look-ahead.
-
-        Returns:
-            ``(share, samples, window_days)``; the window is shortened when fewer than
-            ``min_samples`` observations have a fully observed ``days``-long window before
-            ``moment``; ``(0.0, samples, 0)`` when not even a one-day window has enough.
-        """
-        window = days
-        n = int(np.searchsorted(s, moment - window, side="right"))
-        if n < self.min_samples:
-            if len(s) < self.min_samples:
-                return 0.0, n, 0
-            window = min(days, math.floor(moment - s[self.min_samples - 1]))
-            if window < 1:
-                return 0.0, n, 0
-            n = int(np.searchsorted(s, moment - window, side="right"))
-        hit = tau[:n] <= window
-        if weight is None:
-            return float(hit.mean()), n, window
-        return float((hit * weight[:n]).mean()), n, window
 
     # -- forecasts --------------------------------------------------------------------------
 
@@ -383,13 +131,13 @@ class Forecaster:
         days_left = max(0, int(month.cutoff - moment))
         rows = self._current(moment)
         p, samples, windows = self._probabilities(rows, moment, days_left)
-        keys = [self._keys[k] for k in self._snap_key[rows]]
+        keys = [self._history.keys[k] for k in self._history.snap_key[rows]]
         current = pd.DataFrame({
-            "lead_id": self._snap_lead[rows], "stage": [k[0] for k in keys],
-            "step": [k[1] for k in keys], "state": self._snap_state[rows],
-            "amount": self._snap_amount[rows], "owner": self._snap_owner[rows],
+            "lead_id": self._history.snap_lead[rows], "stage": [k[0] for k in keys],
+            "step": [k[1] for k in keys], "state": self._history.snap_state[rows],
+            "amount": self._history.snap_amount[rows], "owner": self._history.snap_owner[rows],
             "p_win": p, "samples": samples, "window_days": windows,
-            "expected": self._snap_amount[rows] * p,
+            "expected": self._history.snap_amount[rows] * p,
         })
         sold = self.sales[(self.sales["month"] == month.month) & (self.sales["time"] <= moment)
                           & self.sales["day"].isin(month.day_indices)]
@@ -411,22 +159,22 @@ class Forecaster:
 
     def _current(self, moment: float) -> slice:
         """The snapshot rows of the leads in progress at ``moment`` (the end of a day)."""
-        lo = int(np.searchsorted(self._snap_s, moment, side="left"))
-        hi = int(np.searchsorted(self._snap_s, moment, side="right"))
+        lo = int(np.searchsorted(self._history.snap_s, moment, side="left"))
+        hi = int(np.searchsorted(self._history.snap_s, moment, side="right"))
         return slice(lo, hi)
 
     def _probabilities(self, rows: slice, moment: float, days_left: int
                        ) -> tuple[Floats, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Per lead in progress: P(win within ``days_left``), samples and window used."""
-        codes = self._snap_key[rows]
+        codes = self._history.snap_key[rows]
         p = np.zeros(len(codes))
         samples = np.zeros(len(codes), dtype=np.int64)
         windows = np.zeros(len(codes), dtype=np.int64)
         if days_left <= 0:
             return p, samples, windows
         for code in np.unique(codes):
-            s, tau = self._by_key[int(code)]
-            share, n, window = self._share(s, tau, moment, days_left)
+            s, tau = self._history.by_key[int(code)]
+            share, n, window = win_share(s, tau, moment, days_left, self.min_samples)
             mask = codes == code
             p[mask], samples[mask], windows[mask] = share, n, window
         return p, samples, windows
@@ -484,11 +232,12 @@ class Forecaster:
                 break
         result = []
         for key in targets:
-            if key not in self._entries or days_left <= 0:
+            if key not in self._history.entries or days_left <= 0:
                 continue
-            t, tau, amount = self._entries[key]
-            p, n, window = self._share(t, tau, moment, days_left)
-            value, _, _ = self._share(t, tau, moment, days_left, weight=amount)
+            t, tau, amount = self._history.entries[key]
+            p, n, window = win_share(t, tau, moment, days_left, self.min_samples)
+            value, _, _ = win_share(t, tau, moment, days_left, self.min_samples,
+                                    weight=amount)
             m = int(np.searchsorted(t, moment - window, side="right")) if window else 0
             mean_amount = float(amount[:m].mean()) if m else 0.0
             needed = math.ceil(gap / value) if gap > 0 and value > 0 else None
@@ -508,7 +257,7 @@ class Forecaster:
         p, _, _ = self._probabilities(rows, moment, days_left)
         times, amounts = self._month_sales[month.month]
         won = float(amounts[: int(np.searchsorted(times, moment, side="right"))].sum())
-        return won, float((self._snap_amount[rows] * p).sum())
+        return won, float((self._history.snap_amount[rows] * p).sum())
 
     # -- accuracy ---------------------------------------------------------------------------
 
