@@ -23,8 +23,12 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure as MplFigure
 
-from salesim.reports import charts
-from salesim.reports.charts import Palette
+from salesim.reports.charts.base import Palette, figure_block
+from salesim.reports.charts.compare import difference_chart, variant_metrics_chart
+from salesim.reports.charts.compare_capacity import (
+    bottleneck_votes_chart,
+    utilisation_by_variant_chart,
+)
 from salesim.reports.formatting import NumberStyle, number_style
 from salesim.reports.layout import (
     REPORT_FILES,
@@ -299,7 +303,7 @@ class _Context:
 
     def figure(self, name: str, title: str, caption: str,
                draw: Callable[[], MplFigure]) -> Figure:
-        return charts.figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
+        return figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
 
     def metric(self, key: str) -> dict[str, Any]:
         return self.comparison.metrics.get(key, {"key": key, "label": key.replace("_", " "),
@@ -695,7 +699,7 @@ def _side_by_side(ctx: _Context) -> Section:
             f"(the base in grey); whiskers: the margin of error. A variant's own margin is wide "
             f"when runs differ a lot; the changes below, run against run, are what tells the "
             f"variants apart.",
-            lambda: charts.variant_metrics_chart(estimates, style)))
+            lambda: variant_metrics_chart(estimates, style)))
     keys = [k for k in CHANGE_FIGURES if ctx.has(k)][:MAX_CHANGE_PANELS]
     if keys:
         rows = []
@@ -716,7 +720,7 @@ def _side_by_side(ctx: _Context) -> Section:
             f"and chances: the diamond is the average change, the bar its margin of error. A "
             f"bar that crosses the 0 line means no clear change. Conversion and plan "
             f"attainment change in percentage points (pp).",
-            lambda: charts.difference_chart(differences, style)))
+            lambda: difference_chart(differences, style)))
     rows = []
     for role in comparison.roles:
         for v in variants:
@@ -733,7 +737,7 @@ def _side_by_side(ctx: _Context) -> Section:
             f"Busy working hours ÷ available working hours of each role, in the role's colour "
             f"(the same as in the run reports); the number of people in brackets. Above about "
             f"{style.pct(HIGH_UTILIZATION)} leads start to queue for the role.",
-            lambda: charts.utilisation_by_variant_chart(utilisation, ctx.palette, style,
+            lambda: utilisation_by_variant_chart(utilisation, ctx.palette, style,
                                                         HIGH_UTILIZATION)))
     rows = []
     for v in variants:
@@ -751,7 +755,7 @@ def _side_by_side(ctx: _Context) -> Section:
         "Each replication names its bottleneck; the bar splits the replications by their "
         "verdict, in the stage's colour (hatched: no stage queues, the colour is the stage that "
         "loses the most leads).",
-        lambda: charts.bottleneck_votes_chart(votes_table, ctx.palette, style)))
+        lambda: bottleneck_votes_chart(votes_table, ctx.palette, style)))
     return Section("side-by-side", "Side by side", tuple(blocks))
 
 

@@ -19,8 +19,22 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from salesim.reports import charts
-from salesim.reports.charts import Palette
+from salesim.reports.charts.base import Palette, figure_block
+from salesim.reports.charts.capacity import bottleneck_chart, heatmap_chart, role_utilisation_chart
+from salesim.reports.charts.flow import (
+    funnel_chart,
+    loss_reasons_chart,
+    time_split_chart,
+    wip_chart,
+)
+from salesim.reports.charts.money import (
+    cash_chart,
+    channel_return_chart,
+    cumulative_revenue_chart,
+    monthly_revenue_chart,
+    pnl_chart,
+)
+from salesim.reports.charts.plans import plan_fact_chart
 from salesim.reports.formatting import NumberStyle, number_style
 from salesim.reports.layout import (
     REPORT_FILES,
@@ -120,7 +134,7 @@ class _Context:
 
     def figure(self, name: str, title: str, caption: str,
                draw: Callable[[], MplFigure]) -> Figure:
-        return charts.figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
+        return figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
 
 
 def assemble(run: RunFolder, locale: str | None = None) -> Assembled:
@@ -294,7 +308,7 @@ def _bottleneck(ctx: _Context) -> Section:
             "department back, the share of leads each stage loses). Right: how busy each team "
             f"is; past the dashed line at {style.pct(HIGH_UTILIZATION)} a team is overloaded. "
             "The bottleneck is outlined in red.",
-            lambda: charts.bottleneck_chart(ctx.run.stages, ctx.run.roles, b, ctx.palette,
+            lambda: bottleneck_chart(ctx.run.stages, ctx.run.roles, b, ctx.palette,
                                             style, HIGH_UTILIZATION)))
     return Section("bottleneck", "The bottleneck", tuple(blocks))
 
@@ -347,7 +361,7 @@ def _funnel(ctx: _Context) -> Section:
         "Bar width: leads that entered the stage or step (over the measured window). Right: "
         "the share of decided leads that moved on (leads still undecided at the end do not "
         "count against a step).",
-        lambda: charts.funnel_chart(steps, stages, ctx.palette, style))
+        lambda: funnel_chart(steps, stages, ctx.palette, style))
     rows: list[tuple[str, ...]] = []
     tones: list[str] = []
     for _, st in stages.iterrows():
@@ -420,7 +434,7 @@ def _time(ctx: _Context, visits: pd.DataFrame) -> Section:
                    "Mean calendar days per lead that left the stage: queued for staff (red), "
                    "being worked on, and waiting for the client's answer. The three add up to "
                    "the stage's mean cycle time." + ctx.one_replication_note,
-                   lambda: charts.time_split_chart(split, style)),
+                   lambda: time_split_chart(split, style)),
         Table(columns=(Column("stage", "left"), Column("leads"), Column("waiting for staff"),
                        Column("being worked on"), Column("with the client"),
                        Column("cycle time")),
@@ -434,7 +448,7 @@ def _time(ctx: _Context, visits: pd.DataFrame) -> Section:
                    f"{'day' if average == 'daily' else 'week'}; the red area is the part "
                    f"waiting for staff. A red area that keeps growing is a queue the role "
                    f"cannot keep up with." + ctx.one_replication_note,
-                   lambda: charts.wip_chart(wip, order, ctx.palette, style, average,
+                   lambda: wip_chart(wip, order, ctx.palette, style, average,
                                             _end_date(ctx), _warmup_until(ctx))),
     ]
     return Section("time", "Where the time goes", tuple(blocks))
@@ -452,7 +466,7 @@ def _utilisation(ctx: _Context, visits: pd.DataFrame) -> Section | None:
         "utilisation_roles", "Utilisation per role",
         "The share of its working time each team spends working on leads. Above about "
         f"{style.pct(HIGH_UTILIZATION)} leads start to queue.",
-        lambda: charts.role_utilisation_chart(roles, ctx.palette, style, HIGH_UTILIZATION))]
+        lambda: role_utilisation_chart(roles, ctx.palette, style, HIGH_UTILIZATION))]
     people = _people(run)
     if len(people):
         weeks = week_periods(run.scenario)
@@ -463,7 +477,7 @@ def _utilisation(ctx: _Context, visits: pd.DataFrame) -> Section | None:
             "utilisation_people", "Utilisation per person, week by week",
             "Each row is a person (grouped by role, labels in the role's colour), each column a "
             "week; darker is busier. Grey: no working hours that week." + ctx.one_replication_note,
-            lambda: charts.heatmap_chart(
+            lambda: heatmap_chart(
                 matrix, people["role"].tolist(), ctx.palette,
                 "Utilisation per person and week (% of working hours busy)",
                 "utilisation, % of working hours", "YlOrRd", 0.0, 1.0,
@@ -499,7 +513,7 @@ def _plan_fact(ctx: _Context) -> Section | None:
             "plan_fact", "Plan vs fact, cumulative within each month",
             "Dashed: the plan accumulated from the first working day of each month; solid: "
             "sales credited so far that month. The department first, then each manager.",
-            lambda: charts.plan_fact_chart(data.rename(columns={"manager": "who"}), order,
+            lambda: plan_fact_chart(data.rename(columns={"manager": "who"}), order,
                                            style)))
     if monthly is not None and not monthly.empty:
         m = monthly.assign(manager=monthly["manager"].astype(str))
@@ -565,7 +579,7 @@ def _cash(ctx: _Context) -> Section | None:
         ctx.figure("cash", "Cash vs invoiced",
                    "Invoiced and received per month (bars); what clients owe at each month's end "
                    "(line), and the overdue part of it.",
-                   lambda: charts.cash_chart(data, style)),
+                   lambda: cash_chart(data, style)),
         Table(columns=(Column("month", "left"), Column("invoiced"), Column("received"),
                        Column("owed at month end"), Column("of it overdue")),
               rows=rows, tones=tones,
@@ -588,7 +602,7 @@ def _revenue(ctx: _Context) -> Section | None:
         table = pnl
         blocks.append(ctx.figure("pnl", "Monthly P&L",
                                  "Revenue and costs per month (bars) and profit (line).",
-                                 lambda: charts.pnl_chart(table, style)))
+                                 lambda: pnl_chart(table, style)))
         columns = [c for c in pnl.columns if c != "month" and "_ci95_" not in c]
         blocks.append(Table(
             columns=(Column("month", "left"), *(Column(c.replace("_", " ")) for c in columns)),
@@ -603,12 +617,12 @@ def _revenue(ctx: _Context) -> Section | None:
         "Revenue invoiced in each calendar month: first deals, and repeat orders and upsells of "
         "existing clients where the scenario has them (the number on each bar: first deals "
         "won)." + (" Whiskers: 95% CI over replications." if run.replications > 1 else ""),
-        lambda: charts.monthly_revenue_chart(run.monthly, style)))
+        lambda: monthly_revenue_chart(run.monthly, style)))
     blocks.append(ctx.figure(
         "revenue_cumulative", "Revenue accumulated over the run",
         "Every first deal and repeat order, accumulated by the day it was won." +
         ctx.one_replication_note,
-        lambda: charts.cumulative_revenue_chart(daily, style, _warmup_until(ctx))))
+        lambda: cumulative_revenue_chart(daily, style, _warmup_until(ctx))))
     return Section("revenue", "Monthly P&L" if has_pnl else "Revenue by month", tuple(blocks))
 
 
@@ -631,7 +645,7 @@ def _channels(ctx: _Context) -> Section | None:
         ctx.figure("channels", "Return on lead spend per channel",
                    "Revenue of the deals each channel's leads became, per unit of money spent "
                    "buying those leads. Salaries are not included.",
-                   lambda: charts.channel_return_chart(run.channels, style)),
+                   lambda: channel_return_chart(run.channels, style)),
         Table(columns=(Column("channel", "left"), Column("leads"), Column("lead cost"),
                        Column("deals"), Column("revenue"), Column("cost per deal"),
                        Column("lead → deal"), Column("return")),
@@ -653,7 +667,7 @@ def _losses(ctx: _Context) -> Section | None:
         ctx.figure("losses", "Loss reasons",
                    "Lost leads by reason; the colours say which stage lost them. 'Cooled' leads "
                    "were lost because they waited for staff too long.",
-                   lambda: charts.loss_reasons_chart(losses, order, ctx.palette, style)),
+                   lambda: loss_reasons_chart(losses, order, ctx.palette, style)),
         Table(columns=(Column("stage", "left"), Column("step", "left"), Column("reason", "left"),
                        Column("lost"), Column("share of all losses")),
               rows=tuple((ctx.labels.stage(r["stage"]), ctx.labels.step(r["step"], r["stage"]),
@@ -719,7 +733,7 @@ def _staff(ctx: _Context) -> Section | None:
         "Each person's place among the people of their role, week by week (green: first, red: "
         "last; grey: not ranked that week). Ranked by the revenue credited to them, then by the "
         "steps they finished — the engine's weekly ranking (ranking.csv, first replication).",
-        lambda: charts.heatmap_chart(
+        lambda: heatmap_chart(
             matrix, people["role"].tolist(), ctx.palette,
             "Weekly rank within the role (1 = best)", "place within the role", "RdYlGn_r",
             0.0, 1.0, lambda v: "", ticks=[0.0, 1.0], tick_labels=["first", "last"],
