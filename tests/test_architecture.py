@@ -43,7 +43,7 @@ MAX_FUNCTION_LINES = 60  # the body, not counting the docstring
 # What is still to split (issue 10). An entry that no longer breaks its rule fails the test, so
 # these lists only shrink.
 TOO_LONG_MODULES = {
-    "salesim.reports.compare_report", "salesim.reports.run_report",
+    "salesim.reports.compare_report",
     "salesim.simulator.cli.experiments", "salesim.simulator.cli.main", "salesim.simulator.cli.plan",
     "salesim.simulator.engine.model", "salesim.simulator.experiments.optimize",
     "salesim.simulator.experiments.variants", "salesim.simulator.metrics.measure",
@@ -53,7 +53,6 @@ TOO_LONG_MODULES = {
 }
 TOO_LONG_FUNCTIONS = {
     "salesim.reports.compare_report": {"_method", "_side_by_side"},
-    "salesim.reports.run_report": {"_staff"},
     "salesim.simulator.cli.main": {"_print_run", "run"},
     "salesim.simulator.engine.model": {"_step"},
     "salesim.simulator.metrics.measure": {"bottleneck"},
