@@ -98,7 +98,7 @@ def assemble(run: RunFolder, locale: str | None = None) -> Assembled:
     palette = Palette.for_names([s.name for s in scenario.stages], [r.name for r in scenario.roles])
     note = (f" From the event log of the first of {run.replications} replications."
             if run.replications > 1 else "")
-    ctx = RunContext(run, style, Labels(scenario, locale), palette, {}, note)
+    ctx = RunContext({}, CHARTS_DIR, run, style, Labels(scenario, locale), palette, note)
     visits = step_visits(run.events, scenario)
     builders = (
         headline_section, bottleneck_section, funnel_section, lambda c: time_section(c, visits),

@@ -25,7 +25,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from salesim.reports.formatting import NumberStyle
 from salesim.reports.layout import Figure as FigureBlock
 
-__all__ = ["ALERT", "Palette", "RenderedChart", "chart_style", "figure_block", "render"]
+__all__ = ["ALERT", "Palette", "RenderedChart", "ReportCharts", "chart_style", "figure_block",
+           "render"]
 
 # Stages: Tableau 10 without its red and grey (kept for alerts and "other"), then lighter tones.
 STAGE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
@@ -141,6 +142,23 @@ def figure_block(pngs: dict[str, bytes], charts_dir: str, name: str, title: str,
     return FigureBlock(name=name, title=title, caption=caption, png=rendered.png,
                        png_path=f"{charts_dir}/{png_name}", width_px=rendered.width_px,
                        height_px=rendered.height_px)
+
+
+@dataclass
+class ReportCharts:
+    """The charts of one report so far: each new one drawn by :meth:`figure` in reading order.
+
+    Attributes:
+        pngs: The PNGs by file name (``03-funnel.png``), what the report writes beside it.
+        charts_dir: The folder they are written to, relative to the report.
+    """
+
+    pngs: dict[str, bytes]
+    charts_dir: str
+
+    def figure(self, name: str, title: str, caption: str,
+               draw: Callable[[], Figure]) -> FigureBlock:
+        return figure_block(self.pngs, self.charts_dir, name, title, caption, draw)
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from salesim.reports.layout import (
-    Column,
-    Details,
-    Paragraph,
-    Section,
-    Table,
-)
-from salesim.reports.run.context import (
-    RunContext,
-    date_text,
-)
+from salesim.reports.layout import Column, Details, Paragraph, Section, Table
+from salesim.reports.run.context import RunContext, date_text
 from salesim.simulator.metrics.measure import MIN_WAIT_WORK_HOURS
 from salesim.simulator.metrics.summary import t_critical
 from salesim.simulator.numbers import finite

@@ -4,24 +4,15 @@ and charts so far; and the small helpers the sections share (dates, intervals, o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure as MplFigure
 
-from salesim.reports.charts.base import Palette, figure_block
+from salesim.reports.charts.base import Palette, ReportCharts
 from salesim.reports.formatting import NumberStyle
-from salesim.reports.layout import (
-    REPORT_FILES,
-    Figure,
-)
-from salesim.simulator.metrics.timeseries import (
-    Periods,
-    day_periods,
-    week_periods,
-)
+from salesim.reports.layout import REPORT_FILES
+from salesim.simulator.metrics.timeseries import Periods, day_periods, week_periods
 from salesim.simulator.numbers import finite
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.store.run_reader import RunFolder
@@ -34,17 +25,14 @@ DAILY_UP_TO_DAYS = 120  # longer runs show weekly averages: daily ones are mostl
 
 
 @dataclass
-class RunContext:
+class RunContext(ReportCharts):
+    """What a section of the run report reads, and the report's charts so far."""
+
     run: RunFolder
     style: NumberStyle
     labels: Labels
     palette: Palette
-    pngs: dict[str, bytes]
     one_replication_note: str
-
-    def figure(self, name: str, title: str, caption: str,
-               draw: Callable[[], MplFigure]) -> Figure:
-        return figure_block(self.pngs, CHARTS_DIR, name, title, caption, draw)
 
 
 def date_text(day: dt.date) -> str:

@@ -7,17 +7,9 @@ from typing import Any
 import pandas as pd
 
 from salesim.reports.charts.capacity import heatmap_chart, role_utilisation_chart
-from salesim.reports.charts.flow import (
-    funnel_chart,
-    time_split_chart,
-    wip_chart,
-)
+from salesim.reports.charts.flow import funnel_chart, time_split_chart, wip_chart
 from salesim.reports.formatting import NumberStyle
-from salesim.reports.layout import (
-    Column,
-    Section,
-    Table,
-)
+from salesim.reports.layout import Column, Section, Table
 from salesim.reports.run.context import (
     RunContext,
     chart_periods,

@@ -9,19 +9,8 @@ from typing import Any
 
 from salesim.reports.charts.capacity import bottleneck_chart
 from salesim.reports.formatting import NumberStyle
-from salesim.reports.layout import (
-    Column,
-    Kpi,
-    KpiGrid,
-    Paragraph,
-    Section,
-    Table,
-)
-from salesim.reports.run.context import (
-    RunContext,
-    date_text,
-    summary_ci,
-)
+from salesim.reports.layout import Column, Kpi, KpiGrid, Paragraph, Section, Table
+from salesim.reports.run.context import RunContext, date_text, summary_ci
 from salesim.simulator.metrics.verdict import bottleneck_text, screen_verdict
 from salesim.simulator.numbers import finite
 from salesim.simulator.units import HIGH_UTILIZATION

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from salesim.reports.charts.flow import (
-    loss_reasons_chart,
-)
+from salesim.reports.charts.flow import loss_reasons_chart
 from salesim.reports.charts.money import (
     cash_chart,
     channel_return_chart,
@@ -15,19 +13,9 @@ from salesim.reports.charts.money import (
     pnl_chart,
 )
 from salesim.reports.charts.plans import plan_fact_chart
-from salesim.reports.layout import (
-    Column,
-    Paragraph,
-    Section,
-    Table,
-)
-from salesim.reports.run.context import (
-    RunContext,
-    warmup_until,
-)
-from salesim.simulator.metrics.timeseries import (
-    revenue_by_day,
-)
+from salesim.reports.layout import Column, Paragraph, Section, Table
+from salesim.reports.run.context import RunContext, warmup_until
+from salesim.simulator.metrics.timeseries import revenue_by_day
 from salesim.simulator.numbers import finite
 from salesim.simulator.plans.decompose import DEPARTMENT
 

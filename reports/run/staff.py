@@ -8,15 +8,8 @@ from typing import Any
 import pandas as pd
 
 from salesim.reports.charts.capacity import heatmap_chart
-from salesim.reports.layout import (
-    Column,
-    Paragraph,
-    Section,
-    Table,
-)
-from salesim.reports.run.context import (
-    RunContext,
-)
+from salesim.reports.layout import Column, Paragraph, Section, Table
+from salesim.reports.run.context import RunContext
 from salesim.simulator.numbers import finite
 
 __all__ = ["sla_section", "staff_section"]
