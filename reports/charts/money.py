@@ -7,6 +7,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from salesim.reports.charts.base import (
@@ -47,7 +48,7 @@ def monthly_revenue_chart(monthly: pd.DataFrame, style: NumberStyle) -> Figure:
     x = np.arange(len(months))
     revenue = monthly["revenue"].astype(float)
     low, high = ci_columns(monthly, "revenue")
-    scale = money_axis(ax, style, revenue.tolist(), "revenue")
+    money_axis(ax, style, revenue.tolist(), "revenue")
     if "revenue_repeat" in monthly.columns and float(monthly["revenue_repeat"].sum()) > 0:
         repeat = monthly["revenue_repeat"].astype(float)
         ax.bar(x, revenue - repeat, color=NEUTRAL, width=0.7, label="first deals")
@@ -63,15 +64,19 @@ def monthly_revenue_chart(monthly: pd.DataFrame, style: NumberStyle) -> Figure:
     for i, (r, won) in enumerate(zip(ends, monthly["won"], strict=True)):
         ax.text(i, r + top * 0.015, style.integer(won), ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, top * 1.2)
-    labels = [month_label(m) for m in months]
-    ax.set_xticks(x, labels, rotation=0 if len(months) <= 14 else 90)
+    _month_ticks(ax, months)
     ax.set_xlabel("month (partial months at the ends of the run)")
-    del scale
     ax.grid(axis="x", visible=False)
     return fig
 
 
-def month_label(month: str) -> str:
+def _month_ticks(ax: Axes, months: list[str]) -> None:
+    """A tick a month (``Jan`` with the year under January), upright up to 14 months."""
+    ax.set_xticks(np.arange(len(months)), [_month_label(m) for m in months],
+                  rotation=0 if len(months) <= 14 else 90)
+
+
+def _month_label(month: str) -> str:
     try:
         day = dt.date.fromisoformat(month + "-01")
     except ValueError:
@@ -164,8 +169,7 @@ def cash_chart(cash: pd.DataFrame, style: NumberStyle) -> Figure:
     if overdue is not None and float(overdue.max()) > 0:
         ax.plot(x, overdue, color=ALERT, marker="s", linewidth=1.2, linestyle="--",
                 label="of it overdue")
-    ax.set_xticks(x, [month_label(m) for m in months],
-                  rotation=0 if len(months) <= 14 else 90)
+    _month_ticks(ax, months)
     ax.set_ylim(bottom=0)
     ax.grid(axis="x", visible=False)
     legend_below(fig, ax)
@@ -182,14 +186,12 @@ def pnl_chart(pnl: pd.DataFrame, style: NumberStyle) -> Figure:
     revenue = pnl["revenue"].astype(float)
     profit = pnl["profit"].astype(float)
     costs = revenue - profit
-    scale = money_axis(ax, style, [*revenue, *costs, *profit], "amount")
-    del scale
+    money_axis(ax, style, [*revenue, *costs, *profit], "amount")
     ax.bar(x - 0.2, revenue, width=0.4, color=NEUTRAL, label="revenue")
     ax.bar(x + 0.2, costs, width=0.4, color=CLIENT_COLOUR, label="costs")
     ax.plot(x, profit, color="#1b7f63", marker="o", linewidth=1.8, label="profit")
     ax.axhline(0, color="#666666", linewidth=0.8)
-    ax.set_xticks(x, [month_label(m) for m in months],
-                  rotation=0 if len(months) <= 14 else 90)
+    _month_ticks(ax, months)
     ax.grid(axis="x", visible=False)
     legend_below(fig, ax)
     return fig

@@ -76,17 +76,13 @@ def _bottom_line(ctx: CompareContext) -> str:
             unclear.append(str(v["name"]))
     parts = []
     if gains:
-        parts.append(f"{_join(gains, 'and')} clearly raise{'s' if len(gains) == 1 else ''} "
-                     f"{what}")
+        parts.append(_they(gains, "clearly raise", what))
     if losses:
-        parts.append(f"{_join(losses, 'and')} clearly lower{'s' if len(losses) == 1 else ''} "
-                     f"{what}")
+        parts.append(_they(losses, "clearly lower", what))
     if unclear:
-        parts.append(f"{_join(unclear, 'and')} make{'s' if len(unclear) == 1 else ''} no clear "
-                     f"difference to {what}")
+        parts.append(_they(unclear, "make", f"no clear difference to {what}"))
     if same:
-        parts.append(f"{_join(same, 'and')} leave{'s' if len(same) == 1 else ''} {what} "
-                     f"exactly as it is")
+        parts.append(_they(same, "leave", f"{what} exactly as it is"))
     text = "In short: " + "; ".join(parts) + "."
     if unclear and ctx.comparison.replications < 20:
         text += " More replications would narrow the intervals."
@@ -148,6 +144,11 @@ def _variant_sentence(ctx: CompareContext, v: dict[str, Any]) -> str:
 def _description(v: dict[str, Any]) -> str:
     """A variant's description as part of a sentence (no full stop of its own)."""
     return str(v.get("description") or "").strip().rstrip(".")
+
+
+def _they(names: list[str], verb: str, rest: str) -> str:
+    """``a and b raise revenue``, ``a raises revenue``: the verb agrees with the names."""
+    return f"{_join(names, 'and')} {verb}{'s' if len(names) == 1 else ''} {rest}"
 
 
 def _join(words: list[str], conjunction: str = "or") -> str:
