@@ -43,7 +43,6 @@ MAX_FUNCTION_LINES = 60  # the body, not counting the docstring
 # What is still to split (issue 10). An entry that no longer breaks its rule fails the test, so
 # these lists only shrink.
 TOO_LONG_MODULES = {
-    "salesim.reports.charts", "salesim.reports.compare_report", "salesim.reports.run_report",
     "salesim.simulator.cli.experiments", "salesim.simulator.cli.main", "salesim.simulator.cli.plan",
     "salesim.simulator.engine.model", "salesim.simulator.experiments.optimize",
     "salesim.simulator.experiments.variants",
@@ -51,9 +50,6 @@ TOO_LONG_MODULES = {
     "salesim.simulator.scenario.schema",
 }
 TOO_LONG_FUNCTIONS = {
-    "salesim.reports.charts": {"bottleneck_chart", "difference_chart", "variant_metrics_chart"},
-    "salesim.reports.compare_report": {"_method", "_side_by_side"},
-    "salesim.reports.run_report": {"_staff"},
     "salesim.simulator.cli.main": {"_print_run", "run"},
     "salesim.simulator.engine.model": {"_step"},
     "salesim.simulator.scenario.schema": {"_cross_check"},

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure as MplFigure
 from typer.testing import CliRunner
 
 import salesim.reports
-from salesim.reports import charts
+from salesim.reports.charts import base as chart_base
 from salesim.reports.compare_report import (
     COMPARE_JSON,
     assemble_comparison,
@@ -439,11 +439,11 @@ def test_charts_of_many_variants_have_no_overlapping_labels(
     folder = write_doc(tmp_path / "cmp", doc)
     drawn: list[MplFigure] = []
 
-    def keep(fig: MplFigure) -> charts.RenderedChart:
+    def keep(fig: MplFigure) -> chart_base.RenderedChart:
         drawn.append(fig)
-        return charts.RenderedChart(PNG, 1, 1)
+        return chart_base.RenderedChart(PNG, 1, 1)
 
-    monkeypatch.setattr(charts, "render", keep)
+    monkeypatch.setattr(chart_base, "render", keep)
     assembled = assemble_comparison(load_comparison(folder))
     assert len(drawn) == len(assembled.pngs) == len(FIGURES)
     problems = [p for fig in drawn for p in _overlaps(fig)]
@@ -456,10 +456,10 @@ def test_role_colours_are_the_run_reports(tmp_path: Path, monkeypatch: pytest.Mo
     """The utilisation panels are in the role's colour of the run report's palette."""
     folder = write_doc(tmp_path / "cmp", hand_written())
     drawn: list[MplFigure] = []
-    monkeypatch.setattr(charts, "render",
-                        lambda fig: drawn.append(fig) or charts.RenderedChart(PNG, 1, 1))
+    monkeypatch.setattr(chart_base, "render",
+                        lambda fig: drawn.append(fig) or chart_base.RenderedChart(PNG, 1, 1))
     assembled = assemble_comparison(load_comparison(folder))
-    palette = charts.Palette.for_names([], ["hunter", "closer"])
+    palette = chart_base.Palette.for_names([], ["hunter", "closer"])
     utilisation = drawn[FIGURES.index("utilisation")]
     titles = {ax.get_title(loc="left"): to_hex(ax.spines["left"].get_edgecolor())
               for ax in utilisation.axes if ax.get_title(loc="left")}

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from typer.testing import CliRunner
 
-from salesim.reports import charts
+from salesim.reports.charts import base as chart_base
 from salesim.reports.formatting import number_style
 from salesim.reports.layout import Figure
 from salesim.reports.run_report import CHARTS_DIR, HTML_NAME, MD_NAME, assemble, build_report
@@ -133,7 +133,7 @@ def expected_sections(run: Path) -> list[str]:
 @pytest.fixture
 def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip rasterising (the figures are still drawn up to that point): structure tests only."""
-    monkeypatch.setattr(charts, "render", lambda fig: charts.RenderedChart(PNG, 1, 1))
+    monkeypatch.setattr(chart_base, "render", lambda fig: chart_base.RenderedChart(PNG, 1, 1))
 
 
 def cli() -> typer.Typer:
@@ -153,7 +153,7 @@ def test_report_builds_for_every_shipped_scenario(
         scenario: Path, tmp_path_factory: pytest.TempPathFactory,
         monkeypatch: pytest.MonkeyPatch) -> None:
     if scenario.stem not in FULLY_RENDERED:
-        monkeypatch.setattr(charts, "render", lambda fig: charts.RenderedChart(PNG, 1, 1))
+        monkeypatch.setattr(chart_base, "render", lambda fig: chart_base.RenderedChart(PNG, 1, 1))
     run = make_run(tmp_path_factory, scenario, days=30)
     paths = build_report(run, force=True)
     html_path, md_path, *pngs = paths
@@ -503,11 +503,11 @@ def test_big_department_charts_have_no_overlapping_labels(
     assert len(data.people) == 40 and len(data.scenario.stages) == 12
     drawn: list[MplFigure] = []
 
-    def keep(fig: MplFigure) -> charts.RenderedChart:
+    def keep(fig: MplFigure) -> chart_base.RenderedChart:
         drawn.append(fig)
-        return charts.RenderedChart(PNG, 1, 1)
+        return chart_base.RenderedChart(PNG, 1, 1)
 
-    monkeypatch.setattr(charts, "render", keep)
+    monkeypatch.setattr(chart_base, "render", keep)
     assembled = assemble(data)
     assert len(drawn) == len(assembled.pngs) >= 10
     problems = [p for fig in drawn for p in _overlaps(fig)]  # draws each figure with Agg
@@ -517,12 +517,12 @@ def test_big_department_charts_have_no_overlapping_labels(
 
 
 def test_palette_is_stable_across_charts() -> None:
-    palette = charts.Palette.for_names([f"s{i}" for i in range(12)],
+    palette = chart_base.Palette.for_names([f"s{i}" for i in range(12)],
                                        [f"r{i}" for i in range(6)])
     assert len(set(palette.stages.values())) == 12
     assert len(set(palette.roles.values())) == 6
-    assert charts.ALERT not in palette.stages.values()
-    again = charts.Palette.for_names([f"s{i}" for i in range(12)], ["x"])
+    assert chart_base.ALERT not in palette.stages.values()
+    again = chart_base.Palette.for_names([f"s{i}" for i in range(12)], ["x"])
     assert again.stage("s7") == palette.stage("s7")
 
 
