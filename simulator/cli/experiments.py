@@ -87,15 +87,13 @@ from salesim.simulator.numbers import NumberFormat, ci_rounding, number_format
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.atomic import OutputError, check_target, write_folder
 from salesim.simulator.store.names import variant_file
 from salesim.simulator.store.run_folder import (
-    OutputError,
-    check_target,
     default_out_dir,
     json_writer,
     salesim_version,
     scenario_writer,
-    write_folder,
 )
 
 __all__ = ["register"]

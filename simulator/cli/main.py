@@ -49,16 +49,14 @@ from salesim.simulator.runner import replicate
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.atomic import OutputError, check_target, write_folder
 from salesim.simulator.store.run_folder import (
-    OutputError,
-    check_target,
     csv_writer,
     default_out_dir,
     events_writer,
     json_writer,
     salesim_version,
     scenario_writer,
-    write_folder,
 )
 from salesim.simulator.units import HIGH_UTILIZATION
 

@@ -10,9 +10,7 @@ import calendar
 import csv
 import datetime as dt
 import math
-import os
 import re
-import tempfile
 import zlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,6 +43,7 @@ from salesim.simulator.plans.forecast import Forecast, Forecaster, accuracy_by_d
 from salesim.simulator.plans.planfact import UNASSIGNED
 from salesim.simulator.scenario.loader import load_scenario, read_yaml
 from salesim.simulator.scenario.schema import CalendarSpec, Scenario, ScenarioError
+from salesim.simulator.store.atomic import write_file
 
 __all__ = ["plan_app", "read_run", "register"]
 
@@ -283,19 +282,15 @@ def _write_csv(result: Decomposition, path: Path, force: bool) -> None:
     if not folder.is_dir():
         raise PlanError(f"folder {folder} does not exist")
     frame = result.to_frame()
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+
+    def write(temp: Path) -> None:
+        with temp.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(list(frame.columns))
             for record in frame.itertuples(index=False, name=None):
                 writer.writerow([_csv_cell(value) for value in record])
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+
+    write_file(path, write, force=True)  # the checks above give the plan's own messages
 
 
 @plan_app.command("decompose", cls=OneLineErrors)

@@ -1,4 +1,4 @@
-"""Write a run's folder atomically: everything lands at once, or nothing does."""
+"""The files of a run's folder, each a pure function of its data (written by ``store.atomic``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import datetime as dt
 import gzip
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +16,11 @@ import yaml
 
 from salesim.simulator.engine.events import COLUMNS
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.store.atomic import OutputError
+
+# OutputError stays importable from here for the reports (being split in parallel)
+__all__ = ["OutputError", "csv_writer", "default_out_dir", "events_writer", "json_writer",
+           "process_mining_frame", "salesim_version", "scenario_writer"]
 
 
 def salesim_version() -> str:
@@ -38,60 +40,6 @@ def default_out_dir(name: str) -> Path:
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
     return candidate
-
-
-class OutputError(Exception):
-    """The output cannot be written where asked (exists without --force, not writable)."""
-
-
-def check_target(out: Path, force: bool) -> None:
-    """Refuse before any work is done if ``out`` exists and may not be replaced."""
-    if out.exists() and not force:
-        raise OutputError(f"{out}: already exists; choose another --out or add --force to "
-                          f"replace it")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder; will not replace a file")
-
-
-def write_folder(out: Path, files: dict[str, Callable[[Path], None]], force: bool) -> None:
-    """Write every file into a temporary sibling folder, then move it into place.
-
-    Each value of ``files`` writes one file at the path it is given. An existing ``out`` is
-    replaced only with ``force``, and only after the new folder is complete.
-    """
-    check_target(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
-    try:
-        for name, write in files.items():
-            write(tmp / name)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def write_atomic_bytes(path: Path, data: bytes, force: bool) -> None:
-    """Write one file atomically (temp file + rename); never replace one without ``force``."""
-    if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; add --force to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- file writers (each a pure function of its data) ---------------------------------------------
