@@ -11,12 +11,10 @@ import csv
 import datetime as dt
 import math
 import re
-import zlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from pydantic import ValidationError
 from rich import box
@@ -41,11 +39,12 @@ from salesim.simulator.plans.decompose import (
 )
 from salesim.simulator.plans.forecast import Forecast, Forecaster, accuracy_by_day
 from salesim.simulator.plans.planfact import UNASSIGNED
-from salesim.simulator.scenario.loader import load_scenario, read_yaml
+from salesim.simulator.scenario.loader import read_yaml
 from salesim.simulator.scenario.schema import CalendarSpec, Scenario, ScenarioError
 from salesim.simulator.store.atomic import write_file
+from salesim.simulator.store.run_reader import ReportError, RunLog, read_run_log
 
-__all__ = ["plan_app", "read_run", "register"]
+__all__ = ["plan_app", "register"]
 
 _ROLLUPS: dict[str, RollupPeriod] = {"week": "week", "month": "month", "quarter": "quarter"}
 
@@ -394,65 +393,13 @@ def decompose_command(
 # salesim plan forecast
 
 
-_EVENT_DTYPES = {"replication": "int64", "time": "float64", "lead_id": "int64", "amount": "float64",
-                 "work_hours": "float64", "client_id": "int64"}
-_EVENT_LABELS = ("channel", "segment", "stage", "step", "event", "staff_id", "role", "reason")
-
-
-def read_run(run_dir: Path, replication: int = 0
-             ) -> tuple[Scenario, pd.DataFrame, pd.DataFrame | None]:
-    """A run folder's scenario, the event log of one replication and, if recorded, its staff.
-
-    Args:
-        run_dir: A folder written by ``salesim run``.
-        replication: Which replication's events to keep.
-
-    Returns:
-        ``(scenario, events, staff)``; ``staff`` is ``None`` unless ``people.csv`` records hire
-        and leave moments.
-
-    Raises:
-        PlanError: Not a run folder, a scenario without a plan, or an unreadable event log.
-        ScenarioError: An invalid ``scenario.yaml``.
-    """
-    if not run_dir.exists():
-        raise PlanError(f"{run_dir}: no such folder")
-    if not run_dir.is_dir():
-        raise PlanError(f"{run_dir}: not a folder; give the folder that 'salesim run' wrote")
-    scenario_path = run_dir / "scenario.yaml"
-    events_path = run_dir / "events.csv.gz"
-    missing = [p.name for p in (scenario_path, events_path) if not p.is_file()]
-    if missing:
-        raise PlanError(f"{run_dir}: not a run folder (no {' or '.join(missing)}); give the "
-                        f"folder that 'salesim run' wrote")
-    scenario = load_scenario(scenario_path)
-    if scenario.plan is None:
-        raise PlanError(f"{scenario_path}: the scenario has no plan; add a 'plan:' block "
-                        f"(monthly_revenue, role) and run it again (see docs/plans.md)")
-    columns = [*_EVENT_DTYPES, *_EVENT_LABELS]
-    try:
-        events = pd.read_csv(events_path, usecols=columns, dtype={
-            **_EVENT_DTYPES, **dict.fromkeys(_EVENT_LABELS, "category")})
-    except ValueError as exc:  # missing columns, bad numbers, bad compression
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise PlanError(f"{events_path}: not an event log of salesim ({first})") from None
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PlanError(f"{events_path}: cannot read ({exc})") from None
-    events = events[events["replication"] == replication].drop(columns="replication")
-    if events.empty:
-        raise PlanError(f"{events_path}: no events of replication {replication}")
-    return scenario, events.reset_index(drop=True), _read_staff(run_dir / "people.csv")
-
-
-def _read_staff(path: Path) -> pd.DataFrame | None:
-    """``people.csv`` when it records hire and leave moments (``hired_at``, ``left_at``)."""
-    if not path.is_file():
-        return None
-    try:
-        people = pd.read_csv(path)
-    except (OSError, ValueError):
-        return None
-    return people if {"staff_id", "role", "hired_at", "left_at"} <= set(people.columns) else None
+def _planned_run(run_dir: Path) -> RunLog:
+    """The run folder's log, if its scenario has a plan to forecast against."""
+    log = read_run_log(run_dir)
+    if log.scenario.plan is None:
+        raise PlanError(f"{run_dir / 'scenario.yaml'}: the scenario has no plan; add a 'plan:' "
+                        f"block (monthly_revenue, role) and run it again (see docs/plans.md)")
+    return log
 
 
 def _forecast_date(scenario: Scenario, day: int, month: str | None) -> dt.date:
@@ -526,12 +473,12 @@ def forecast_command(
     Example: salesim plan forecast runs/b2b_baseline-… --day 15 --month 2026-06
     """
     try:
-        scenario, events, staff = read_run(run_dir)
-        date = _forecast_date(scenario, day, month)
-        forecaster = Forecaster(events, scenario, staff)
+        log = _planned_run(run_dir)
+        date = _forecast_date(log.scenario, day, month)
+        forecaster = Forecaster(log.events, log.scenario, log.staff)
         result = forecaster.at(date)
         accuracy = accuracy_by_day(forecaster.accuracy(days=[date.day]))
-    except (PlanError, ScenarioError) as exc:
+    except (PlanError, ReportError, ScenarioError) as exc:
         fail(str(exc))
 
     console = Console(highlight=False)

@@ -58,8 +58,8 @@ from salesim.simulator.experiments.stats import Estimate, estimate, number, pair
 from salesim.simulator.experiments.variants import Change, ExperimentError, Variant, apply
 from salesim.simulator.metrics.stability import rejection_reason
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.store.documents import OPTIMIZE_SCHEMA
 
-SCHEMA = "salesim.optimize/1"
 MAX_EXHAUSTIVE = 5_000
 # A staffing with any unstable replication is infeasible: a queue that grows without bound in
 # one plausible future out of R is not a staffing to recommend (and the check is conservative:
@@ -517,7 +517,7 @@ def optimize_document(opt: Optimizer, best: Evaluation, current: Evaluation, *, 
                                  [float(r.get(k, math.nan)) for r in best.records]).to_json()
             for k in ("profit_per_month", "revenue_per_month", "payroll_per_month")}
     doc = {
-        "schema": SCHEMA, "kind": "optimize", "base": s.name, "seed": seed,
+        "schema": OPTIMIZE_SCHEMA, "kind": "optimize", "base": s.name, "seed": seed,
         "replications": opt.replications, "horizon_days": number(s.horizon_days),
         "warmup_days": number(s.warmup_days), "currency": s.currency,
         "objective": p.objective,

@@ -15,12 +15,28 @@ import pandas as pd
 import yaml
 
 from salesim.simulator.engine.events import COLUMNS
+from salesim.simulator.metrics.summary import aggregate_table
+from salesim.simulator.plans.forecast import plan_tables
+from salesim.simulator.runner import MeasuredRun
 from salesim.simulator.scenario.schema import Scenario
-from salesim.simulator.store.atomic import OutputError
+from salesim.simulator.store.atomic import FileWriter, OutputError
+from salesim.simulator.store.documents import RunInfo, SummaryEnvelope
 
 # OutputError stays importable from here for the reports (being split in parallel)
 __all__ = ["OutputError", "csv_writer", "default_out_dir", "events_writer", "json_writer",
-           "process_mining_frame", "salesim_version", "scenario_writer"]
+           "process_mining_frame", "run_files", "salesim_version", "scenario_writer",
+           "summary_writer"]
+
+# the run folder's tables of means over replications, by name, with their key columns
+_MEAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stages.csv": ("stages", ("stage",)), "steps.csv": ("steps", ("stage", "step")),
+    "losses.csv": ("losses", ("stage", "step", "reason")), "roles.csv": ("roles", ("role",)),
+    "people.csv": ("people", ("staff_id", "role")), "channels.csv": ("channels", ("channel",)),
+    "monthly.csv": ("monthly", ("month",)), "pnl.csv": ("pnl", ("month",)),
+    "cash.csv": ("cash", ("month",)), "clients.csv": ("clients", ("segment",)),
+    "activity.csv": ("activity", ("staff_id", "role", "stage", "step")),
+    "warnings.csv": ("warnings", ("stage", "step", "staff_id")),
+}
 
 
 def salesim_version() -> str:
@@ -42,7 +58,43 @@ def default_out_dir(name: str) -> Path:
     return candidate
 
 
+def run_files(scenario: Scenario, summary_doc: dict[str, Any], runs: Sequence[MeasuredRun],
+              info: RunInfo) -> dict[str, FileWriter]:
+    """Every file of a run's folder, by name: ``summary.json``, the tables (means with CIs
+    over the replications), the event log, the scenario as run and ``run.json``."""
+    metrics = [r.metrics for r in runs]
+    files: dict[str, FileWriter] = {"summary.json": summary_writer(summary_doc)}
+    for name, (attribute, keys) in _MEAN_TABLES.items():
+        files[name] = csv_writer(aggregate_table([getattr(m, attribute) for m in metrics],
+                                                 list(keys)))
+    files["ranking.csv"] = csv_writer(metrics[0].ranking)
+    files["payroll.csv"] = csv_writer(_payroll_table([m.payroll for m in metrics]))
+    files["events.csv.gz"] = events_writer(scenario, [r.result.events for r in runs])
+    files["scenario.yaml"] = scenario_writer(scenario)
+    files["run.json"] = json_writer(info.model_dump(mode="json"))
+    # plan/fact and forecast accuracy of replication 0, the plain run (Decimal kopecks)
+    plain = runs[0].result
+    for name, table in plan_tables(plain.events, plain.scenario, plain.staff).items():
+        files[f"{name}.csv"] = csv_writer(table)
+    return files
+
+
+def _payroll_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Exact kopecks for one run; means (as floats) with CIs over replications."""
+    if len(tables) == 1:
+        return tables[0]
+    as_float = [t.assign(**{c: t[c].astype(float) for c in t.columns
+                            if c not in ("month", "staff_id", "role")}) for t in tables]
+    return aggregate_table(as_float, ["month", "staff_id", "role"])
+
+
 # -- file writers (each a pure function of its data) ---------------------------------------------
+
+
+def summary_writer(doc: dict[str, Any]) -> FileWriter:
+    """``summary.json``, checked against the envelope its readers rely on."""
+    SummaryEnvelope.model_validate(doc)
+    return json_writer(doc)
 
 
 def json_writer(doc: Any) -> Callable[[Path], None]:
