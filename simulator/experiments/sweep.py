@@ -19,9 +19,10 @@ from salesim.simulator.experiments.compare import (
     runs_table,
     stability_summary,
 )
+from salesim.simulator.experiments.grid import Axis
 from salesim.simulator.experiments.records import Record, with_plan
 from salesim.simulator.experiments.stats import estimate, number
-from salesim.simulator.experiments.variants import Axis, Variant
+from salesim.simulator.experiments.variants import Variant
 from salesim.simulator.store.documents import SWEEP_SCHEMA
 
 

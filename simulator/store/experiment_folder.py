@@ -6,7 +6,6 @@ A folder holds ``<kind>.json`` (the result document), tidy CSV tables, the scena
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from salesim.simulator.store.documents import (
     first_problem,
 )
 from salesim.simulator.store.run_folder import json_writer, scenario_writer
-from salesim.simulator.store.run_reader import ReportError
+from salesim.simulator.store.run_reader import ReportError, read_json_object
 
 __all__ = ["EXPERIMENT_JSON", "ExperimentFolder", "ExperimentOutput", "csv_file",
            "document_file", "read_experiment", "write_experiment"]
@@ -86,17 +85,6 @@ class ExperimentFolder:
     info: ExperimentInfo | None
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise ReportError(f"{path}: cannot read as JSON ({reason})") from None
-    if not isinstance(doc, dict):
-        raise ReportError(f"{path}: expected a JSON object")
-    return doc
-
-
 def read_experiment(folder: Path) -> ExperimentFolder:
     """Read the folder an experiment command wrote.
 
@@ -112,7 +100,7 @@ def read_experiment(folder: Path) -> ExperimentFolder:
         raise ReportError(f"{folder}: not an experiment folder (no "
                           f"{' or '.join(document_file(k) for k in EXPERIMENT_KINDS)})")
     path = found[0]
-    document = _read_json(path)
+    document = read_json_object(path)
     try:
         envelope = ExperimentEnvelope.model_validate(document)
     except ValidationError as exc:
@@ -120,7 +108,7 @@ def read_experiment(folder: Path) -> ExperimentFolder:
     info = None
     if (folder / EXPERIMENT_JSON).is_file():
         try:
-            info = ExperimentInfo.model_validate(_read_json(folder / EXPERIMENT_JSON))
+            info = ExperimentInfo.model_validate(read_json_object(folder / EXPERIMENT_JSON))
         except ValidationError as exc:
             raise ReportError(f"{folder / EXPERIMENT_JSON}: {first_problem(exc)}") from None
     return ExperimentFolder(folder, envelope, document, info)

@@ -22,7 +22,7 @@ from salesim.simulator.scenario.schema import Scenario, ScenarioError
 from salesim.simulator.store.documents import RunInfo, SummaryEnvelope, first_problem
 
 __all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "RunLog", "load_run",
-           "read_events", "read_run_log"]
+           "read_events", "read_json_object", "read_run_log"]
 
 REQUIRED_FILES = ("summary.json", "scenario.yaml", "stages.csv", "steps.csv", "losses.csv",
                   "roles.csv", "people.csv", "channels.csv", "monthly.csv", "events.csv.gz")
@@ -98,7 +98,8 @@ def _check_folder(path: Path) -> None:
         raise ReportError(f"{path}: incomplete run folder, missing {', '.join(missing)}")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file holding an object, or a ReportError naming the file."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -166,7 +167,7 @@ def load_run(path: Path, *, replication: int = 0) -> RunFolder:
         ReportError: a missing folder, a folder that is not a run, or a file that cannot be read.
     """
     _check_folder(path)
-    summary = _read_json(path / "summary.json")
+    summary = read_json_object(path / "summary.json")
     try:
         SummaryEnvelope.model_validate(summary)
     except ValidationError as exc:
@@ -177,7 +178,7 @@ def load_run(path: Path, *, replication: int = 0) -> RunFolder:
         scenario_text = (path / "scenario.yaml").read_text(encoding="utf-8")
     except ScenarioError as exc:
         raise ReportError(str(exc)) from None
-    run_info = _read_json(path / "run.json") if (path / "run.json").is_file() else {}
+    run_info = read_json_object(path / "run.json") if (path / "run.json").is_file() else {}
     try:
         RunInfo.model_validate(run_info)
     except ValidationError as exc:
