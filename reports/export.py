@@ -25,8 +25,6 @@ year's log).
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +37,7 @@ import pandas as pd
 from salesim.simulator.metrics.measure import step_visits
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.atomic import write_file
 from salesim.simulator.store.run_reader import ReportError, read_events
 
 __all__ = ["FORMATS", "activity_log", "export_log", "write_csv", "write_xes"]
@@ -333,22 +332,12 @@ def export_log(run_dir: Path, fmt: str, *, out: Path | None = None, replication:
         raise ReportError(str(exc)) from None
     events = read_events(run_dir / "events.csv.gz", replication)
     activities = activity_log(events, scenario, replication)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    def write(path: Path) -> None:
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
             if fmt == "xes":
                 write_xes(activities, scenario, handle)
             else:
                 write_csv(activities, scenario, replication, handle)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_file(target, write, force=True)  # existence was checked before any work
     return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -11,10 +11,7 @@ HTML.
 from __future__ import annotations
 
 import base64
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +19,7 @@ from pathlib import Path
 
 import jinja2
 
-from salesim.simulator.store.run_folder import write_atomic_bytes
+from salesim.simulator.store.atomic import bytes_writer, write_bytes, write_folder
 
 __all__ = ["REPORT_FILES", "Assembled", "Column", "Delta", "DeltaGrid", "DeltaRow", "Details",
            "Figure", "Kpi", "KpiGrid", "Paragraph", "Report", "ReportFiles", "Section", "Table",
@@ -261,23 +258,7 @@ def existing_output(folder: Path, files: ReportFiles = REPORT_FILES) -> Path | N
 def write_charts(folder: Path, pngs: Mapping[str, bytes], charts_dir: str) -> Path:
     """All PNGs into a temporary folder, then moved into place in one rename."""
     target = folder / charts_dir
-    tmp = Path(tempfile.mkdtemp(prefix=f".{charts_dir}.", suffix=".tmp", dir=folder))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        for name, data in pngs.items():
-            (tmp / name).write_bytes(data)
-        if target.exists():
-            old = folder / f".{charts_dir}.old-{os.getpid()}"
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    write_folder(target, {name: bytes_writer(data) for name, data in pngs.items()}, force=True)
     return target
 
 
@@ -290,9 +271,9 @@ def write_report_files(folder: Path, html: bytes, markdown: bytes, pngs: Mapping
         The files written: the HTML, the Markdown, then the PNGs.
 
     Raises:
-        OSError, store.run_folder.OutputError: the folder cannot be written.
+        OSError, store.atomic.OutputError: the folder cannot be written.
     """
     charts_dir = write_charts(folder, pngs, files.charts)
-    write_atomic_bytes(folder / files.markdown, markdown, force=True)
-    write_atomic_bytes(folder / files.html, html, force=True)
+    write_bytes(folder / files.markdown, markdown, force=True)
+    write_bytes(folder / files.html, html, force=True)
     return [folder / files.html, folder / files.markdown, *(charts_dir / name for name in pngs)]

@@ -43,14 +43,10 @@ MAX_FUNCTION_LINES = 60  # the body, not counting the docstring
 # What is still to split (issue 10). An entry that no longer breaks its rule fails the test, so
 # these lists only shrink.
 TOO_LONG_MODULES = {
-    "salesim.simulator.cli.experiments", "salesim.simulator.cli.main", "salesim.simulator.cli.plan",
-    "salesim.simulator.engine.model", "salesim.simulator.experiments.optimize",
-    "salesim.simulator.experiments.variants",
-    "salesim.simulator.scenario.calendar",
+    "salesim.simulator.engine.model", "salesim.simulator.scenario.calendar",
     "salesim.simulator.scenario.schema",
 }
 TOO_LONG_FUNCTIONS = {
-    "salesim.simulator.cli.main": {"_print_run", "run"},
     "salesim.simulator.engine.model": {"_step"},
     "salesim.simulator.scenario.schema": {"_cross_check"},
 }

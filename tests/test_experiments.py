@@ -11,8 +11,9 @@ import pytest
 from salesim.simulator.engine.model import SalesModel
 from salesim.simulator.experiments import records as rec
 from salesim.simulator.experiments.executors import Backend, InlineExecutor, RunStore
+from salesim.simulator.experiments.grid import Axis, grid, parse_vary
 from salesim.simulator.experiments.lab import Lab
-from salesim.simulator.experiments.optimize import Budget, parse_budget, parse_constraint
+from salesim.simulator.experiments.problem import Budget, parse_budget, parse_constraint
 from salesim.simulator.experiments.stats import (
     estimate,
     mser5,
@@ -22,14 +23,11 @@ from salesim.simulator.experiments.stats import (
     unpaired_difference,
 )
 from salesim.simulator.experiments.variants import (
-    Axis,
     Change,
     ExperimentError,
     apply,
     changes_between,
-    grid,
     load_variants,
-    parse_vary,
     scale_distribution,
 )
 from salesim.simulator.scenario.schema import Scenario

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 
 from salesim.simulator.experiments.lab import Lab, detect_warmup, replicate_variants
-from salesim.simulator.experiments.optimize import (
+from salesim.simulator.experiments.optimize import Optimizer, candidates_rows, optimize_document
+from salesim.simulator.experiments.problem import (
     Budget,
     Objective,
-    Optimizer,
     Problem,
-    candidates_rows,
     check_replications,
     min_replications,
-    optimize_document,
     parse_constraint,
 )
 from salesim.simulator.experiments.records import metric_names

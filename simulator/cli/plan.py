@@ -10,43 +10,36 @@ import calendar
 import csv
 import datetime as dt
 import math
-import os
 import re
-import tempfile
-import zlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from pydantic import ValidationError
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from salesim.simulator.cli.errors import OneLineErrors, fail
+from salesim.simulator.cli.plan_tables import day_tables, forecast_tables, places_of, rollup_tables
 from salesim.simulator.plans.decompose import (
-    DEPARTMENT,
     POLICIES,
     Decomposition,
     Manager,
     PlanError,
-    PlanRow,
     RollupPeriod,
-    RollupRow,
     decompose,
     explain,
     month_days,
     parse_weekdays,
     rollup,
 )
-from salesim.simulator.plans.forecast import Forecast, Forecaster, accuracy_by_day
-from salesim.simulator.plans.planfact import UNASSIGNED
-from salesim.simulator.scenario.loader import load_scenario, read_yaml
+from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
+from salesim.simulator.scenario.loader import read_yaml
 from salesim.simulator.scenario.schema import CalendarSpec, Scenario, ScenarioError
+from salesim.simulator.store.atomic import write_file
+from salesim.simulator.store.run_reader import ReportError, RunLog, read_run_log
 
-__all__ = ["plan_app", "read_run", "register"]
+__all__ = ["plan_app", "register"]
 
 _ROLLUPS: dict[str, RollupPeriod] = {"week": "week", "month": "month", "quarter": "quarter"}
 
@@ -162,107 +155,6 @@ def _days(
     return dates
 
 
-def _fmt(value: Decimal | None, places: int) -> str:
-    return "" if value is None else f"{value:,.{places}f}"
-
-
-def _places(quantum: Decimal) -> int:
-    exponent = quantum.normalize().as_tuple().exponent
-    return max(2, -exponent) if isinstance(exponent, int) else 2
-
-
-def _day_tables(result: Decomposition, console: Console) -> list[Table]:
-    """The daily table; split into department + manager tables if it is too wide."""
-    places = _places(result.quantum)
-    title = (
-        f"Plan {result.plan:,.{places}f} · {len(result.days)} working days · policy {result.policy}"
-    )
-    by_day: dict[int, dict[str, PlanRow]] = {}
-    for row in result.rows:
-        by_day.setdefault(row.day, {})[row.who] = row
-
-    def build(title: str, department: bool, managers: list[Manager]) -> Table:
-        table = Table(title=title, box=box.SIMPLE_HEAD)
-        table.add_column("Day", no_wrap=True)
-        if department:
-            for name in ("Plan", "Actual", "Gap", "Target"):
-                table.add_column(name, justify="right", no_wrap=True)
-        for manager in managers:
-            table.add_column(manager.name, justify="right", no_wrap=True)
-        for day in result.days:
-            rows = by_day[day.number]
-            dept = rows[DEPARTMENT]
-            cells = [f"{dept.label} ▸" if dept.status == "next" else dept.label]
-            if department:
-                cells += [
-                    _fmt(dept.plan, places),
-                    _fmt(dept.actual, places),
-                    _fmt(dept.gap, places),
-                    _fmt(dept.target, places),
-                ]
-            for manager in managers:
-                row = rows[manager.name]
-                cells.append(_fmt(row.target, places) if row.working else "off")
-            status = dept.status
-            table.add_row(*cells, style="bold" if status == "next" else None)
-        return table
-
-    def fits(table: Table) -> bool:
-        return _fits(console, table)
-
-    staff = list(result.managers)
-    combined = build(title, True, staff)
-    if fits(combined):
-        return [combined]
-    tables = [build(f"{title} · department", True, [])]
-    chunk: list[Manager] = []
-    for manager in staff:
-        if chunk and not fits(build("", False, [*chunk, manager])):
-            tables.append(build("Targets per manager", False, chunk))
-            chunk = []
-        chunk.append(manager)
-    tables.append(build("Targets per manager", False, chunk))
-    return tables
-
-
-def _fits(console: Console, table: Table) -> bool:
-    """Whether ``table`` fits the console at its natural width (no cell cut short)."""
-    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
-    return natural <= console.width
-
-
-def _rollup_tables(rows: tuple[RollupRow, ...], period: str, places: int) -> list[Table]:
-    """The roll-up: one table for the department, one for the managers."""
-    dept = Table(title=f"Department by {period}", box=box.SIMPLE_HEAD)
-    dept.add_column("Period", no_wrap=True)
-    for name in ("Days", "Plan", "Actual", "Target", "Gap"):
-        dept.add_column(name, justify="right", no_wrap=True)
-    staff = Table(title=f"Managers by {period}", box=box.SIMPLE_HEAD)
-    staff.add_column("Period", no_wrap=True)
-    staff.add_column("Who", no_wrap=True)
-    for name in ("Days", "Plan", "Target"):
-        staff.add_column(name, justify="right", no_wrap=True)
-    for row in rows:
-        if row.who == DEPARTMENT:
-            dept.add_row(
-                row.period,
-                str(row.days),
-                _fmt(row.plan, places),
-                _fmt(row.actual, places),
-                _fmt(row.target, places),
-                _fmt(row.gap, places),
-            )
-        else:
-            staff.add_row(
-                row.period,
-                row.who,
-                str(row.days),
-                _fmt(row.plan, places),
-                _fmt(row.target, places),
-            )
-    return [dept, staff]
-
-
 def _csv_cell(value: object) -> str:
     if value is None:
         return ""
@@ -283,19 +175,15 @@ def _write_csv(result: Decomposition, path: Path, force: bool) -> None:
     if not folder.is_dir():
         raise PlanError(f"folder {folder} does not exist")
     frame = result.to_frame()
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+
+    def write(temp: Path) -> None:
+        with temp.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(list(frame.columns))
             for record in frame.itertuples(index=False, name=None):
                 writer.writerow([_csv_cell(value) for value in record])
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+
+    write_file(path, write, force=True)  # the checks above give the plan's own messages
 
 
 @plan_app.command("decompose", cls=OneLineErrors)
@@ -384,10 +272,10 @@ def decompose_command(
         fail(f"cannot write {csv_path}: {exc.strerror or exc}")
 
     console = Console()
-    for table in _day_tables(result, console):
+    for table in day_tables(result, console):
         console.print(table)
     if rolled is not None:
-        for table in _rollup_tables(rolled, str(period), _places(result.quantum)):
+        for table in rollup_tables(rolled, str(period), places_of(result.quantum)):
             console.print(table)
     for line in explain(result):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -399,65 +287,13 @@ def decompose_command(
 # salesim plan forecast
 
 
-_EVENT_DTYPES = {"replication": "int64", "time": "float64", "lead_id": "int64", "amount": "float64",
-                 "work_hours": "float64", "client_id": "int64"}
-_EVENT_LABELS = ("channel", "segment", "stage", "step", "event", "staff_id", "role", "reason")
-
-
-def read_run(run_dir: Path, replication: int = 0
-             ) -> tuple[Scenario, pd.DataFrame, pd.DataFrame | None]:
-    """A run folder's scenario, the event log of one replication and, if recorded, its staff.
-
-    Args:
-        run_dir: A folder written by ``salesim run``.
-        replication: Which replication's events to keep.
-
-    Returns:
-        ``(scenario, events, staff)``; ``staff`` is ``None`` unless ``people.csv`` records hire
-        and leave moments.
-
-    Raises:
-        PlanError: Not a run folder, a scenario without a plan, or an unreadable event log.
-        ScenarioError: An invalid ``scenario.yaml``.
-    """
-    if not run_dir.exists():
-        raise PlanError(f"{run_dir}: no such folder")
-    if not run_dir.is_dir():
-        raise PlanError(f"{run_dir}: not a folder; give the folder that 'salesim run' wrote")
-    scenario_path = run_dir / "scenario.yaml"
-    events_path = run_dir / "events.csv.gz"
-    missing = [p.name for p in (scenario_path, events_path) if not p.is_file()]
-    if missing:
-        raise PlanError(f"{run_dir}: not a run folder (no {' or '.join(missing)}); give the "
-                        f"folder that 'salesim run' wrote")
-    scenario = load_scenario(scenario_path)
-    if scenario.plan is None:
-        raise PlanError(f"{scenario_path}: the scenario has no plan; add a 'plan:' block "
-                        f"(monthly_revenue, role) and run it again (see docs/plans.md)")
-    columns = [*_EVENT_DTYPES, *_EVENT_LABELS]
-    try:
-        events = pd.read_csv(events_path, usecols=columns, dtype={
-            **_EVENT_DTYPES, **dict.fromkeys(_EVENT_LABELS, "category")})
-    except ValueError as exc:  # missing columns, bad numbers, bad compression
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise PlanError(f"{events_path}: not an event log of salesim ({first})") from None
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PlanError(f"{events_path}: cannot read ({exc})") from None
-    events = events[events["replication"] == replication].drop(columns="replication")
-    if events.empty:
-        raise PlanError(f"{events_path}: no events of replication {replication}")
-    return scenario, events.reset_index(drop=True), _read_staff(run_dir / "people.csv")
-
-
-def _read_staff(path: Path) -> pd.DataFrame | None:
-    """``people.csv`` when it records hire and leave moments (``hired_at``, ``left_at``)."""
-    if not path.is_file():
-        return None
-    try:
-        people = pd.read_csv(path)
-    except (OSError, ValueError):
-        return None
-    return people if {"staff_id", "role", "hired_at", "left_at"} <= set(people.columns) else None
+def _planned_run(run_dir: Path) -> RunLog:
+    """The run folder's log, if its scenario has a plan to forecast against."""
+    log = read_run_log(run_dir)
+    if log.scenario.plan is None:
+        raise PlanError(f"{run_dir / 'scenario.yaml'}: the scenario has no plan; add a 'plan:' "
+                        f"block (monthly_revenue, role) and run it again (see docs/plans.md)")
+    return log
 
 
 def _forecast_date(scenario: Scenario, day: int, month: str | None) -> dt.date:
@@ -480,40 +316,6 @@ def _forecast_date(scenario: Scenario, day: int, month: str | None) -> dt.date:
     return dt.date(year, number, day)
 
 
-def _forecast_tables(result: Forecast) -> list[Table]:
-    cur = result.currency
-    managers = Table(title=f"Forecast for {result.month} at the end of {result.date.isoformat()} "
-                           f"({cur})", box=box.SIMPLE_HEAD, title_justify="left")
-    managers.add_column("Manager", no_wrap=True)
-    for name in ("Plan", "Won", "Deals", "Expected", "Forecast", "Gap", "% of plan"):
-        managers.add_column(name, justify="right", no_wrap=True)
-    for row in result.by_manager.to_dict("records"):
-        who = str(row["manager"])
-        share = "" if math.isnan(row["share"]) else f"{row['share']:.0%}"
-        gap = "" if who == UNASSIGNED else f"{row['gap']:,.0f}"
-        managers.add_row(
-            who, f"{row['plan']:,.0f}", f"{row['won']:,.0f}", f"{row['deals']:,}",
-            f"{row['expected']:,.0f}", f"{row['forecast']:,.0f}", gap, share,
-            style="bold" if who == DEPARTMENT else None)
-    steps = Table(title=f"Deals in progress by step ({result.days_left} days left; "
-                        f"P = won within that time, from the run's history before this day)",
-                  box=box.SIMPLE_HEAD, title_justify="left")
-    steps.add_column("Step", no_wrap=True)
-    steps.add_column("State", no_wrap=True)
-    for name in ("Deals", "Amount", "P(win)", "Expected"):
-        steps.add_column(name, justify="right", no_wrap=True)
-    shortened = False
-    for row in result.by_step.to_dict("records"):
-        short = "*" if int(row["window_days"]) < result.days_left else ""
-        shortened = shortened or bool(short)
-        steps.add_row(f"{row['stage']}/{row['step']}", str(row["state"]), f"{row['deals']:,}",
-                      f"{row['pipeline']:,.0f}", f"{row['p_win']:.1%}{short}",
-                      f"{row['expected']:,.0f}")
-    if shortened:
-        steps.caption = "* over a shorter window: the run's history before this day is too short"
-    return [managers, steps]
-
-
 @plan_app.command("forecast", cls=OneLineErrors)
 def forecast_command(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR",
@@ -531,18 +333,18 @@ def forecast_command(
     Example: salesim plan forecast runs/b2b_baseline-… --day 15 --month 2026-06
     """
     try:
-        scenario, events, staff = read_run(run_dir)
-        date = _forecast_date(scenario, day, month)
-        forecaster = Forecaster(events, scenario, staff)
+        log = _planned_run(run_dir)
+        date = _forecast_date(log.scenario, day, month)
+        forecaster = Forecaster(log.events, log.scenario, log.staff)
         result = forecaster.at(date)
         accuracy = accuracy_by_day(forecaster.accuracy(days=[date.day]))
-    except (PlanError, ScenarioError) as exc:
+    except (PlanError, ReportError, ScenarioError) as exc:
         fail(str(exc))
 
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=max(console.width, 120))
-    for table in _forecast_tables(result):
+    for table in forecast_tables(result):
         console.print(table)
     for line in result.sentences():
         console.print(line, markup=False, soft_wrap=True)

@@ -9,13 +9,10 @@ cluster, :mod:`experiments.executors`); each is reduced where it ran to a small 
 
 from salesim.simulator.experiments.compare import compare_document
 from salesim.simulator.experiments.executors import Backend, InlineExecutor, RunStore, open_backend
+from salesim.simulator.experiments.grid import grid, parse_vary
 from salesim.simulator.experiments.lab import Interrupted, Lab, detect_warmup, replicate_variants
-from salesim.simulator.experiments.optimize import (
-    Optimizer,
-    Problem,
-    parse_budget,
-    parse_constraint,
-)
+from salesim.simulator.experiments.optimize import Optimizer
+from salesim.simulator.experiments.problem import Problem, parse_budget, parse_constraint
 from salesim.simulator.experiments.records import profit_breakdown, run_record
 from salesim.simulator.experiments.stats import (
     estimate,
@@ -30,9 +27,7 @@ from salesim.simulator.experiments.variants import (
     ExperimentError,
     Variant,
     apply,
-    grid,
     load_variants,
-    parse_vary,
 )
 from salesim.simulator.experiments.verdict import Confirmation, confirm_bottleneck, screen_of
 from salesim.simulator.experiments.whatif import levers, whatif_document

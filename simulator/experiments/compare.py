@@ -27,8 +27,7 @@ from salesim.simulator.experiments.stats import Estimate, estimate, number, pair
 from salesim.simulator.experiments.stats import unpaired_difference as unpaired
 from salesim.simulator.experiments.variants import Variant, changes_between
 from salesim.simulator.metrics.stability import rejection_reason
-
-SCHEMA = "salesim.compare/1"
+from salesim.simulator.store.documents import COMPARE_SCHEMA
 
 # label, unit ("money" = the currency), which way is better
 _HEADLINE: dict[str, tuple[str, str, str]] = {
@@ -137,7 +136,7 @@ def compare_document(variants: Sequence[Variant], records: Sequence[Sequence[Rec
     scenario = base.scenario
     base_bottleneck = bottleneck_summary(recs[0])
     doc: dict[str, Any] = {
-        "schema": SCHEMA,
+        "schema": COMPARE_SCHEMA,
         "kind": "compare",
         "base": base.name,
         "seed": seed,

@@ -18,7 +18,6 @@ import logging
 import os
 import shutil
 import signal
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any, ParamSpec, TypeVar
 from salesim.simulator.experiments.records import Record
 from salesim.simulator.experiments.variants import ExperimentError
 from salesim.simulator.runner import default_jobs
+from salesim.simulator.store.atomic import bytes_writer, write_file
 
 CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is reported within 10 s
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -191,14 +191,7 @@ class RunStore:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(record, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_file(path, bytes_writer(json.dumps(record).encode("utf-8")), force=True)
 
     def count(self) -> int:
         if self.folder is None or not self.folder.exists():

@@ -19,11 +19,11 @@ from salesim.simulator.experiments.compare import (
     runs_table,
     stability_summary,
 )
+from salesim.simulator.experiments.grid import Axis
 from salesim.simulator.experiments.records import Record, with_plan
 from salesim.simulator.experiments.stats import estimate, number
-from salesim.simulator.experiments.variants import Axis, Variant
-
-SCHEMA = "salesim.sweep/1"
+from salesim.simulator.experiments.variants import Variant
+from salesim.simulator.store.documents import SWEEP_SCHEMA
 
 
 def sweep_document(base_name: str, axes: Sequence[Axis], variants: Sequence[Variant],
@@ -34,7 +34,7 @@ def sweep_document(base_name: str, axes: Sequence[Axis], variants: Sequence[Vari
     catalogue = metric_catalogue(variants, plan)
     scenario = variants[0].scenario
     doc: dict[str, Any] = {
-        "schema": SCHEMA,
+        "schema": SWEEP_SCHEMA,
         "kind": "sweep",
         "base": base_name,
         "seed": seed,

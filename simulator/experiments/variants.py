@@ -1,4 +1,4 @@
-"""Variants of a scenario: name-keyed paths, ``--vary`` grids, variant-set files, levers.
+"""Variants of a scenario: name-keyed paths, variant-set files, levers (grids: ``grid``).
 
 A path names a field the way a person reads a scenario: ``roles.closer.headcount``,
 ``channels.website.rate``, ``stages.fulfilment.steps.ship_order.effort_hours.mode``. Items of a
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,13 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from salesim.simulator.scenario.loader import load_scenario, read_yaml
 from salesim.simulator.scenario.schema import Scenario, ScenarioError
 
 WORK_TIME = "work_time"
-MAX_GRID = 10_000
 # fields of each distribution that are in the distribution's units (scaled by a work-time
 # factor); the others (weights) are not. Scaling these scales every draw exactly, so a
 # faster variant keeps its common random numbers.
@@ -36,7 +32,7 @@ _SCALED_FIELDS = {
     "fixed": ("value",), "exponential": ("mean",), "lognormal": ("mean", "sd"),
     "triangular": ("low", "mode", "high"), "uniform": ("low", "high"), "empirical": ("values",),
 }
-_IGNORED_IN_CHANGES = frozenset({"name", "description", "seed"})
+UNVARIED_FIELDS = frozenset({"name", "description", "seed"})
 
 
 class ExperimentError(Exception):
@@ -81,7 +77,7 @@ def dump(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
-def _resolve(data: Any, path: str) -> tuple[Any, str | int, str]:
+def resolve(data: Any, path: str) -> tuple[Any, str | int, str]:
     """The container and key that ``path`` names, and the readable path walked so far."""
     if not path or path.startswith(".") or path.endswith(".") or ".." in path:
         raise ExperimentError(f"'{path}' is not a field path like roles.closer.headcount")
@@ -133,10 +129,10 @@ def _pick_item(items: list[Any], rest: str, walked: str) -> tuple[int, str]:
 def _set(data: dict[str, Any], change: Change) -> None:
     parts = change.path.rsplit(".", 1)
     if len(parts) == 2 and parts[1] == WORK_TIME and parts[0].startswith("roles."):
-        container, key, _ = _resolve(data, parts[0])
+        container, key, _ = resolve(data, parts[0])
         _scale_work(data, str(container[key]["name"]), change.value)
         return
-    container, key, _ = _resolve(data, change.path)
+    container, key, _ = resolve(data, change.path)
     container[key] = change.value
 
 
@@ -221,7 +217,7 @@ def changes_between(base: Scenario, other: Scenario) -> list[dict[str, Any]]:
     flat_a, flat_b = _flatten(dump(base)), _flatten(dump(other))
     out = []
     for path in [*flat_a, *(p for p in flat_b if p not in flat_a)]:
-        if path.split(".", 1)[0] in _IGNORED_IN_CHANGES:
+        if path.split(".", 1)[0] in UNVARIED_FIELDS:
             continue
         a, b = flat_a.get(path), flat_b.get(path)
         if a != b:
@@ -242,124 +238,6 @@ def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
             out.update(_flatten(v, f"{prefix}.{v['name']}" if prefix else str(v["name"])))
         return out
     return {prefix: node}
-
-
-# -- --vary grids --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One ``--vary PATH=VALUES``: a field and the values it takes."""
-
-    path: str
-    values: tuple[Any, ...]
-
-
-def parse_vary(spec: str) -> Axis:
-    """``roles.closer.headcount=2..6`` / ``channels.website.rate=10,20,40`` / ``x=0.5..1..0.25``.
-
-    Ranges include both ends. Raises ExperimentError on anything else.
-    """
-    path, eq, text = spec.partition("=")
-    path, text = path.strip(), text.strip()
-    if not eq or not path:
-        raise ExperimentError(f"--vary {spec}: expected PATH=VALUES, e.g. "
-                              f"roles.closer.headcount=2..6 or channels.website.rate=10,20,40")
-    if not text:
-        raise ExperimentError(f"--vary {spec}: no values after '='")
-    if ".." in text and "," not in text:
-        values = _range(text, spec)
-    else:
-        items = [t.strip() for t in text.split(",")]
-        if any(not t for t in items):
-            raise ExperimentError(f"--vary {spec}: an empty value in the list")
-        values = tuple(_scalar(t) for t in items)
-    return Axis(path, values)
-
-
-def _range(text: str, spec: str) -> tuple[Any, ...]:
-    parts = text.split("..")
-    if len(parts) not in (2, 3):
-        raise ExperimentError(f"--vary {spec}: a range is START..STOP or START..STOP..STEP")
-    nums = [_scalar(p.strip()) for p in parts]
-    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in nums):
-        raise ExperimentError(f"--vary {spec}: range bounds must be numbers")
-    start, stop = nums[0], nums[1]
-    step = nums[2] if len(nums) == 3 else 1
-    if step <= 0:
-        raise ExperimentError(f"--vary {spec}: the step must be positive")
-    if stop < start:
-        raise ExperimentError(f"--vary {spec}: empty range ({start} is above {stop})")
-    count = math.floor((stop - start) / step + 1e-9) + 1
-    if count > MAX_GRID:
-        raise ExperimentError(f"--vary {spec}: {count} values; at most {MAX_GRID}")
-    if all(isinstance(n, int) for n in (start, stop, step)):
-        return tuple(start + i * step for i in range(count))
-    return tuple(round(start + i * step, 12) for i in range(count))
-
-
-def _scalar(text: str) -> Any:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-def grid(base: Scenario, axes: Sequence[Axis]) -> list[Variant]:
-    """Every combination of the axes' values (the first axis varies slowest), validated.
-
-    Raises:
-        ExperimentError: an unknown path, a repeated path, too many points, or a variant the
-            scenario format refuses (named by its settings).
-    """
-    if not axes:
-        raise ExperimentError("nothing to vary: give at least one --vary PATH=VALUES")
-    seen: set[str] = set()
-    data = dump(base)
-    for axis in axes:
-        if axis.path in _IGNORED_IN_CHANGES:
-            raise ExperimentError(f"--vary {axis.path}: cannot be varied"
-                                  + (": every variant runs on the experiment's seed (--seed)"
-                                     if axis.path == "seed" else ""))
-        if axis.path in seen:
-            raise ExperimentError(f"--vary {axis.path} is given twice")
-        seen.add(axis.path)
-        try:
-            check_path(data, axis.path)
-        except ExperimentError as exc:
-            raise ExperimentError(f"--vary {axis.path}: {exc}") from None
-    size = math.prod(len(a.values) for a in axes)
-    if size > MAX_GRID:
-        raise ExperimentError(f"the grid has {size:,} variants; at most {MAX_GRID:,}")
-    variants = []
-    for values in itertools.product(*(a.values for a in axes)):
-        changes = tuple(Change(a.path, v) for a, v in zip(axes, values, strict=True))
-        label = " ".join(f"{c.path}={_show(c.value)}" for c in changes)
-        try:
-            scenario = apply(base, changes, source=f"--vary {label}")
-        except ExperimentError as exc:
-            raise ExperimentError(str(exc) if str(exc).startswith("--vary")
-                                  else f"--vary {label}: {exc}") from None
-        variants.append(Variant(label, scenario, f"--vary {label}", changes))
-    return variants
-
-
-def check_path(data: dict[str, Any], path: str) -> None:
-    """Raise ExperimentError unless ``path`` names a field (or a role's work_time lever)."""
-    head, _, last = path.rpartition(".")
-    if last == WORK_TIME and head.startswith("roles."):
-        _resolve(data, head)
-        return
-    _resolve(data, path)
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
 # -- files: one scenario, or a base with variants -----------------------------------------------

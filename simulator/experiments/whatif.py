@@ -30,8 +30,7 @@ from salesim.simulator.experiments.verdict import (
     stage_of,
 )
 from salesim.simulator.scenario.schema import Scenario
-
-SCHEMA = "salesim.whatif/1"
+from salesim.simulator.store.documents import WHATIF_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def whatif_document(base: Variant, found: Sequence[Lever], records: Sequence[Seq
                          key=lambda r: -_mean(r["delta_profit_per_month"]))
     scenario = base.scenario
     return {
-        "schema": SCHEMA, "kind": "whatif", "base": base.name, "seed": seed,
+        "schema": WHATIF_SCHEMA, "kind": "whatif", "base": base.name, "seed": seed,
         "replications": replications, "horizon_days": number(scenario.horizon_days),
         "warmup_days": number(scenario.warmup_days), "currency": scenario.currency,
         "faster_share": faster,

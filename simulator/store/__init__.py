@@ -1,1 +1,2 @@
-"""Files on disk: the one atomic writer, and the run folder written and read here."""
+"""Every file format, written and read here: the one atomic writer, the run folder and the
+experiment folders, and their JSON documents (pydantic models shared by writer and reader)."""

@@ -1,4 +1,4 @@
-"""Write a run's folder atomically: everything lands at once, or nothing does."""
+"""The files of a run's folder, each a pure function of its data (written by ``store.atomic``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import datetime as dt
 import gzip
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +15,28 @@ import pandas as pd
 import yaml
 
 from salesim.simulator.engine.events import COLUMNS
+from salesim.simulator.metrics.summary import aggregate_table
+from salesim.simulator.plans.forecast import plan_tables
+from salesim.simulator.runner import MeasuredRun
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.store.atomic import FileWriter, OutputError
+from salesim.simulator.store.documents import RunInfo, SummaryEnvelope
+
+# OutputError stays importable from here for the reports (being split in parallel)
+__all__ = ["OutputError", "csv_writer", "default_out_dir", "events_writer", "json_writer",
+           "process_mining_frame", "run_files", "salesim_version", "scenario_writer",
+           "summary_writer"]
+
+# the run folder's tables of means over replications, by name, with their key columns
+_MEAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stages.csv": ("stages", ("stage",)), "steps.csv": ("steps", ("stage", "step")),
+    "losses.csv": ("losses", ("stage", "step", "reason")), "roles.csv": ("roles", ("role",)),
+    "people.csv": ("people", ("staff_id", "role")), "channels.csv": ("channels", ("channel",)),
+    "monthly.csv": ("monthly", ("month",)), "pnl.csv": ("pnl", ("month",)),
+    "cash.csv": ("cash", ("month",)), "clients.csv": ("clients", ("segment",)),
+    "activity.csv": ("activity", ("staff_id", "role", "stage", "step")),
+    "warnings.csv": ("warnings", ("stage", "step", "staff_id")),
+}
 
 
 def salesim_version() -> str:
@@ -40,61 +58,43 @@ def default_out_dir(name: str) -> Path:
     return candidate
 
 
-class OutputError(Exception):
-    """The output cannot be written where asked (exists without --force, not writable)."""
+def run_files(scenario: Scenario, summary_doc: dict[str, Any], runs: Sequence[MeasuredRun],
+              info: RunInfo) -> dict[str, FileWriter]:
+    """Every file of a run's folder, by name: ``summary.json``, the tables (means with CIs
+    over the replications), the event log, the scenario as run and ``run.json``."""
+    metrics = [r.metrics for r in runs]
+    files: dict[str, FileWriter] = {"summary.json": summary_writer(summary_doc)}
+    for name, (attribute, keys) in _MEAN_TABLES.items():
+        files[name] = csv_writer(aggregate_table([getattr(m, attribute) for m in metrics],
+                                                 list(keys)))
+    files["ranking.csv"] = csv_writer(metrics[0].ranking)
+    files["payroll.csv"] = csv_writer(_payroll_table([m.payroll for m in metrics]))
+    files["events.csv.gz"] = events_writer(scenario, [r.result.events for r in runs])
+    files["scenario.yaml"] = scenario_writer(scenario)
+    files["run.json"] = json_writer(info.model_dump(mode="json"))
+    # plan/fact and forecast accuracy of replication 0, the plain run (Decimal kopecks)
+    plain = runs[0].result
+    for name, table in plan_tables(plain.events, plain.scenario, plain.staff).items():
+        files[f"{name}.csv"] = csv_writer(table)
+    return files
 
 
-def check_target(out: Path, force: bool) -> None:
-    """Refuse before any work is done if ``out`` exists and may not be replaced."""
-    if out.exists() and not force:
-        raise OutputError(f"{out}: already exists; choose another --out or add --force to "
-                          f"replace it")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder; will not replace a file")
-
-
-def write_folder(out: Path, files: dict[str, Callable[[Path], None]], force: bool) -> None:
-    """Write every file into a temporary sibling folder, then move it into place.
-
-    Each value of ``files`` writes one file at the path it is given. An existing ``out`` is
-    replaced only with ``force``, and only after the new folder is complete.
-    """
-    check_target(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
-    try:
-        for name, write in files.items():
-            write(tmp / name)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def write_atomic_bytes(path: Path, data: bytes, force: bool) -> None:
-    """Write one file atomically (temp file + rename); never replace one without ``force``."""
-    if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; add --force to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _payroll_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Exact kopecks for one run; means (as floats) with CIs over replications."""
+    if len(tables) == 1:
+        return tables[0]
+    as_float = [t.assign(**{c: t[c].astype(float) for c in t.columns
+                            if c not in ("month", "staff_id", "role")}) for t in tables]
+    return aggregate_table(as_float, ["month", "staff_id", "role"])
 
 
 # -- file writers (each a pure function of its data) ---------------------------------------------
+
+
+def summary_writer(doc: dict[str, Any]) -> FileWriter:
+    """``summary.json``, checked against the envelope its readers rely on."""
+    SummaryEnvelope.model_validate(doc)
+    return json_writer(doc)
 
 
 def json_writer(doc: Any) -> Callable[[Path], None]:

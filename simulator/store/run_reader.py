@@ -7,19 +7,22 @@ the file at fault, so the command line can print it as ``error: …``.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from salesim.simulator.engine.events import CATEGORICAL, COLUMNS
 from salesim.simulator.metrics.timeseries import events_from_table
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.documents import RunInfo, SummaryEnvelope, first_problem
 
-__all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "load_run",
-           "read_events"]
+__all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "RunLog", "load_run",
+           "read_events", "read_json_object", "read_run_log"]
 
 REQUIRED_FILES = ("summary.json", "scenario.yaml", "stages.csv", "steps.csv", "losses.csv",
                   "roles.csv", "people.csv", "channels.csv", "monthly.csv", "events.csv.gz")
@@ -62,7 +65,7 @@ class RunFolder:
     summary: dict[str, Any]
     scenario: Scenario
     scenario_text: str
-    run_info: dict[str, Any]
+    run_info: dict[str, Any]  # run.json, checked against store.documents.RunInfo
     stages: pd.DataFrame
     steps: pd.DataFrame
     losses: pd.DataFrame
@@ -95,7 +98,8 @@ def _check_folder(path: Path) -> None:
         raise ReportError(f"{path}: incomplete run folder, missing {', '.join(missing)}")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file holding an object, or a ReportError naming the file."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -163,16 +167,22 @@ def load_run(path: Path, *, replication: int = 0) -> RunFolder:
         ReportError: a missing folder, a folder that is not a run, or a file that cannot be read.
     """
     _check_folder(path)
-    summary = _read_json(path / "summary.json")
-    for key in ("scenario", "leads", "stages", "roles", "bottleneck"):
-        if key not in summary:
-            raise ReportError(f"{path / 'summary.json'}: not a run summary (no '{key}')")
+    summary = read_json_object(path / "summary.json")
+    try:
+        SummaryEnvelope.model_validate(summary)
+    except ValidationError as exc:
+        raise ReportError(f"{path / 'summary.json'}: not a run summary "
+                          f"({first_problem(exc)})") from None
     try:
         scenario = load_scenario(path / "scenario.yaml")
         scenario_text = (path / "scenario.yaml").read_text(encoding="utf-8")
     except ScenarioError as exc:
         raise ReportError(str(exc)) from None
-    run_info = _read_json(path / "run.json") if (path / "run.json").is_file() else {}
+    run_info = read_json_object(path / "run.json") if (path / "run.json").is_file() else {}
+    try:
+        RunInfo.model_validate(run_info)
+    except ValidationError as exc:
+        raise ReportError(f"{path / 'run.json'}: {first_problem(exc)}") from None
     tables = {name: _read_table(path / name, keys) for name, keys in _TABLE_KEYS.items()}
     optional = {name: _read_table(path / name, keys) for name, keys in OPTIONAL_TABLES.items()
                 if (path / name).is_file()}
@@ -190,3 +200,63 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
+# -- the event log with every replication (the bottom-up forecast learns from one of them) ------
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """A run folder's scenario, one replication's raw event log and, if recorded, its staff.
+
+    ``staff`` is ``None`` unless ``people.csv`` records hire and leave moments.
+    """
+
+    scenario: Scenario
+    events: pd.DataFrame
+    staff: pd.DataFrame | None
+
+
+def read_run_log(run_dir: Path, replication: int = 0) -> RunLog:
+    """Read the scenario, the event log of one replication and the staff of a run folder.
+
+    Raises:
+        ReportError: not a run folder, an invalid scenario, or an unreadable event log.
+    """
+    if not run_dir.exists():
+        raise ReportError(f"{run_dir}: no such folder")
+    if not run_dir.is_dir():
+        raise ReportError(f"{run_dir}: not a folder; give the folder that 'salesim run' wrote")
+    scenario_path = run_dir / "scenario.yaml"
+    events_path = run_dir / "events.csv.gz"
+    missing = [p.name for p in (scenario_path, events_path) if not p.is_file()]
+    if missing:
+        raise ReportError(f"{run_dir}: not a run folder (no {' or '.join(missing)}); give the "
+                          f"folder that 'salesim run' wrote")
+    try:
+        scenario = load_scenario(scenario_path)
+    except ScenarioError as exc:
+        raise ReportError(str(exc)) from None
+    numbers = {"replication": "int64", "time": "float64", "lead_id": "int64",
+               "amount": "float64", "work_hours": "float64", "client_id": "int64"}
+    try:
+        events = pd.read_csv(events_path, usecols=list(_EVENT_READ_COLUMNS), dtype={
+            **numbers, **dict.fromkeys(CATEGORICAL, "category")})
+    except ValueError as exc:  # missing columns, bad numbers, bad compression
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReportError(f"{events_path}: not an event log of salesim ({first})") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ReportError(f"{events_path}: cannot read ({exc})") from None
+    events = events[events["replication"] == replication].drop(columns="replication")
+    if events.empty:
+        raise ReportError(f"{events_path}: no events of replication {replication}")
+    return RunLog(scenario, events.reset_index(drop=True), _read_staff(run_dir / "people.csv"))
+
+
+def _read_staff(path: Path) -> pd.DataFrame | None:
+    """``people.csv`` when it records hire and leave moments (``hired_at``, ``left_at``)."""
+    if not path.is_file():
+        return None
+    try:
+        people = pd.read_csv(path)
+    except (OSError, ValueError):
+        return None
+    return people if {"staff_id", "role", "hired_at", "left_at"} <= set(people.columns) else None
