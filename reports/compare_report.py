@@ -38,7 +38,7 @@ from salesim.reports.layout import (
 )
 from salesim.simulator.numbers import DEFAULT_LOCALE, finite
 from salesim.simulator.scenario.labels import Labels
-from salesim.simulator.store.run_folder import OutputError
+from salesim.simulator.store.atomic import OutputError
 from salesim.simulator.store.run_reader import ReportError
 
 HTML_TEMPLATE = "compare_report.html.j2"

@@ -37,7 +37,7 @@ from salesim.reports.run.money import (
 from salesim.reports.run.staff import sla_section, staff_section
 from salesim.simulator.metrics.measure import step_visits
 from salesim.simulator.scenario.labels import Labels
-from salesim.simulator.store.run_folder import OutputError
+from salesim.simulator.store.atomic import OutputError
 from salesim.simulator.store.run_reader import ReportError, RunFolder, load_run
 
 __all__ = ["CHARTS_DIR", "HTML_NAME", "MD_NAME", "Assembled", "assemble", "build_report"]

@@ -11,13 +11,15 @@ from typing import Any
 import yaml
 
 from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.store.documents import COMPARE_SCHEMA
+from salesim.simulator.store.experiment_folder import document_file
 from salesim.simulator.store.names import variant_file
 from salesim.simulator.store.run_reader import ReportError
 
 __all__ = ["COMPARE_JSON", "SCHEMA", "Comparison", "as_list", "base_scenario", "load_comparison"]
 
-COMPARE_JSON = "compare.json"
-SCHEMA = "salesim.compare/1"
+COMPARE_JSON = document_file("compare")
+SCHEMA = COMPARE_SCHEMA
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -19,11 +19,10 @@ from salesim.simulator.metrics.summary import aggregate_table
 from salesim.simulator.plans.forecast import plan_tables
 from salesim.simulator.runner import MeasuredRun
 from salesim.simulator.scenario.schema import Scenario
-from salesim.simulator.store.atomic import FileWriter, OutputError
+from salesim.simulator.store.atomic import FileWriter
 from salesim.simulator.store.documents import RunInfo, SummaryEnvelope
 
-# OutputError stays importable from here for the reports (being split in parallel)
-__all__ = ["OutputError", "csv_writer", "default_out_dir", "events_writer", "json_writer",
+__all__ = ["csv_writer", "default_out_dir", "events_writer", "json_writer",
            "process_mining_frame", "run_files", "salesim_version", "scenario_writer",
            "summary_writer"]
 
