@@ -456,8 +456,12 @@ def test_role_colours_are_the_run_reports(tmp_path: Path, monkeypatch: pytest.Mo
     """The utilisation panels are in the role's colour of the run report's palette."""
     folder = write_doc(tmp_path / "cmp", hand_written())
     drawn: list[MplFigure] = []
-    monkeypatch.setattr(charts, "render",
-                        lambda fig: drawn.append(fig) or charts.RenderedChart(PNG, 1, 1))
+
+    def render(fig: MplFigure) -> charts.RenderedChart:
+        drawn.append(fig)
+        return charts.RenderedChart(PNG, 1, 1)
+
+    monkeypatch.setattr(charts, "render", render)
     assembled = assemble_comparison(load_comparison(folder))
     palette = charts.Palette.for_names([], ["hunter", "closer"])
     utilisation = drawn[FIGURES.index("utilisation")]
