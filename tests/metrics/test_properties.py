@@ -73,7 +73,7 @@ def check_conservation(frame: pd.DataFrame, metrics: RunMetrics) -> None:
         len(seen), len(won), len(lost), len(seen - won - lost)), "the stage table"
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=6, deadline=None)  # measure() is the costly call
 @given(log=queue_logs())
 def test_every_lead_is_accounted_for(log: QueueLog) -> None:
     metrics = measure(log.frame, log.staff, log.scenario)
