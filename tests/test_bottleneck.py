@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from salesim.simulator.metrics.bottleneck import ConversionEvidence, StageLoad
@@ -66,7 +68,8 @@ def test_trading_company_bottleneck_is_the_warehouse_until_it_grows_by_half() ->
     after = simulate(_staffed(scenario, "warehouse", 6)).metrics()
     # the screen may still see a queue at the warehouse; it is no longer overloaded
     assert not before.stability.stable and after.stability.stable
-    wait_before, wait_after = (m.stages.set_index("stage").loc["fulfilment", "wait_days_mean"]
+    wait_before, wait_after = (cast(float, m.stages.set_index("stage").loc["fulfilment",
+                                                                          "wait_days_mean"])
                                for m in (before, after))
     assert wait_after < 0.75 * wait_before
     # the same leads arrived and the same buyers paid: only the shipping changed

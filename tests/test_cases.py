@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from salesim.simulator.experiments.executors import open_backend
@@ -16,7 +18,7 @@ from tests.conftest import ROOT
 TRADING = ROOT / "scenarios" / "cases" / "trading_company"
 
 
-def _run(name: str) -> tuple[dict[str, object], dict[str, object], dict[str, float]]:
+def _run(name: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
     metrics = simulate(load_scenario(TRADING / f"{name}.yaml")).metrics()
     utilization = dict(zip(metrics.roles["role"], metrics.roles["utilization"], strict=True))
     return metrics.overall, metrics.bottleneck.as_dict(), utilization
@@ -28,11 +30,11 @@ def test_the_bottleneck_moves_to_the_warehouse_and_leaves_it() -> None:
     c, verdict_c, busy_c = _run("c_assortment_and_discounts")
     d, _, busy_d = _run("d_more_warehouse_staff")
     # (a) about 2% of interested clients reach shipment; nothing queues
-    assert 0.015 < float(a["lead_to_deal"]) < 0.03  # type: ignore[arg-type]
+    assert 0.015 < float(a["lead_to_deal"]) < 0.03
     assert verdict_a["kind"] == "conversion"
     # (b) a third fewer sellers, trained: more deals from the same callers
     assert verdict_b["kind"] == "conversion"
-    assert int(b["won"]) > int(a["won"])  # type: ignore[call-overload]
+    assert int(b["won"]) > int(a["won"])
     # (c) one caller in five buys: the constraint moves to fulfilment
     assert (verdict_c["stage"], verdict_c["role"], verdict_c["kind"]) == (
         "fulfilment", "warehouse", "capacity")

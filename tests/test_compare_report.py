@@ -456,8 +456,12 @@ def test_role_colours_are_the_run_reports(tmp_path: Path, monkeypatch: pytest.Mo
     """The utilisation panels are in the role's colour of the run report's palette."""
     folder = write_doc(tmp_path / "cmp", hand_written())
     drawn: list[MplFigure] = []
-    monkeypatch.setattr(chart_base, "render",
-                        lambda fig: drawn.append(fig) or chart_base.RenderedChart(PNG, 1, 1))
+
+    def render(fig: MplFigure) -> chart_base.RenderedChart:
+        drawn.append(fig)
+        return chart_base.RenderedChart(PNG, 1, 1)
+
+    monkeypatch.setattr(chart_base, "render", render)
     assembled = assemble_comparison(load_comparison(folder))
     palette = chart_base.Palette.for_names([], ["hunter", "closer"])
     utilisation = drawn[FIGURES.index("utilisation")]

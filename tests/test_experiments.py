@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -30,7 +31,9 @@ from salesim.simulator.experiments.variants import (
     load_variants,
     scale_distribution,
 )
+from salesim.simulator.scenario.dists import Triangular
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.units import MONTH_DAYS
 from tests.conftest import ROOT, scenario_from_yaml
 
 # A small department that simulates 60 days in a fraction of a second: hunters develop leads,
@@ -86,7 +89,7 @@ def test_paths_pick_list_items_by_name() -> None:
     s = apply(tiny(), [Change("roles.closer.headcount", 3), Change("channels.web.rate", 9.5),
                        Change("stages.closing.steps.proposal.effort_hours.mode", 3)])
     assert s.role("closer").headcount == 3 and s.channels[0].rate == 9.5
-    assert s.stages[1].steps[0].effort_hours.mode == 3  # type: ignore[union-attr]
+    assert cast(Triangular, s.stages[1].steps[0].effort_hours).mode == 3
     assert changes_between(tiny(), s) == [
         {"path": "channels.web.rate", "base": 6.0, "variant": 9.5},
         {"path": "roles.closer.headcount", "base": 1, "variant": 3},
@@ -156,11 +159,11 @@ def test_work_time_scales_every_draw_exactly(spec: dict[str, object]) -> None:
 
     from salesim.simulator.scenario.dists import Distribution
 
-    adapter: TypeAdapter[object] = TypeAdapter(Distribution)
+    adapter: TypeAdapter[Any] = TypeAdapter(Distribution)
     before = adapter.validate_python(spec)
     after = adapter.validate_python(scale_distribution(spec, 0.8))
-    a = before.sample(np.random.default_rng(3), 200)  # type: ignore[attr-defined]
-    b = after.sample(np.random.default_rng(3), 200)  # type: ignore[attr-defined]
+    a = before.sample(np.random.default_rng(3), 200)
+    b = after.sample(np.random.default_rng(3), 200)
     np.testing.assert_allclose(b, 0.8 * a, rtol=1e-12)
 
 
@@ -239,7 +242,7 @@ def test_record_money_is_the_engines_pnl() -> None:
                          ("lead_cost", "lead_costs"), ("payroll", "payroll"),
                          ("gross_margin", "gross_margin"), ("penalties", "penalties")):
         assert r[key] == pytest.approx(money[pnl_key]), key
-    months = 60 / rec.MONTH_DAYS
+    months = 60 / MONTH_DAYS
     assert r["payroll"] == pytest.approx((2 * 60000 + 80000) * months, rel=0.05)  # Feb is short
     assert r["lead_cost"] == pytest.approx(100 * r["generated"])
     assert r["revenue_per_month"] == pytest.approx(r["revenue"] / months)

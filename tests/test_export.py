@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pytest
@@ -36,8 +37,8 @@ def _stage_of(activity: str) -> str | None:
 def _stage_order_holds(edges: dict[tuple[str, str], int], stages: list[str]) -> None:
     """Every stage is reached from the one before it, and nothing flows back to an earlier one."""
     rank = {name: i for i, name in enumerate(stages)}
-    between = {(_stage_of(a), _stage_of(b)) for (a, b) in edges}
-    between = {(a, b) for a, b in between if a is not None and b is not None and a != b}
+    pairs = {(_stage_of(a), _stage_of(b)) for (a, b) in edges}
+    between = {(a, b) for a, b in pairs if a is not None and b is not None and a != b}
     for earlier, later in itertools.pairwise(stages):
         assert (earlier, later) in between, f"no flow {earlier} → {later}"
     assert all(rank[a] < rank[b] for a, b in between), sorted(between)
@@ -64,13 +65,13 @@ def test_xes_is_well_formed_with_lifecycles_and_lead_attributes(run: Path) -> No
     for trace in traces[:200]:
         attrs = {a.get("key"): a.get("value") for a in trace if a.tag != f"{XES}event"}
         assert {"concept:name", "channel", "segment", "amount", "outcome"} <= set(attrs)
-        stamps = []
+        stamps: list[str] = []
         for event in trace.findall(f"{XES}event"):
             values = {a.get("key"): a.get("value") for a in event}
             keys |= set(values)
             transitions.add(values["lifecycle:transition"])
             resources.add(values.get("org:resource"))
-            stamps.append(values["time:timestamp"])
+            stamps.append(cast(str, values["time:timestamp"]))
         assert stamps == sorted(stamps) and stamps[0] >= start
     assert transitions == {"schedule", "start", "complete"}
     assert {"concept:name", "time:timestamp", "org:resource", "org:role"} <= keys

@@ -7,6 +7,7 @@ import gzip
 import shutil
 from bisect import bisect_right
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -17,7 +18,8 @@ from salesim.simulator.cli.main import app
 from salesim.simulator.engine.events import frame_from_columns
 from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
 from salesim.simulator.plans.planfact import DEPARTMENT, UNASSIGNED, sales
-from salesim.simulator.runner import simulate
+from salesim.simulator.runner import Result, simulate
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import scenario_from_yaml
 
 # -- a log small enough to count by hand ---------------------------------------------------------
@@ -62,7 +64,7 @@ def tiny_log() -> pd.DataFrame:
         cols["reason"].append(reason)
         cols["work_hours"].append(1.0 if event == "finish" else 0.0)
 
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for i in range(12):
         t = i + 0.4
         rows += [(t, i, "", "arrive"), (t, i, "proposal", "enqueue"),
@@ -74,7 +76,7 @@ def tiny_log() -> pd.DataFrame:
         else:
             rows += [(i + 3.5, i, "pay", "lose", "", "no_money")]
     for row in sorted(rows, key=lambda r: r[0]):
-        add(*row)  # type: ignore[arg-type]
+        add(*row)
     return frame_from_columns(cols)
 
 
@@ -115,23 +117,26 @@ def test_a_closed_month_is_its_fact() -> None:
 # -- the baseline department over a year --------------------------------------------------------
 
 
+Year = tuple[Scenario, Result, Forecaster]
+
+
 @pytest.fixture(scope="module")
-def year(baseline):  # type: ignore[no-untyped-def]
+def year(baseline: Scenario) -> Year:
     result = simulate(baseline)
     return baseline, result, Forecaster(result.events, baseline, result.staff)
 
 
-def test_forecast_accuracy_improves_as_the_month_goes_on(year) -> None:  # type: ignore[no-untyped-def]
+def test_forecast_accuracy_improves_as_the_month_goes_on(year: Year) -> None:
     _, _, forecaster = year
     by_day = accuracy_by_day(forecaster.accuracy()).set_index("day")
-    assert by_day.loc[1, "months"] >= 10  # February to December 2026
+    assert cast(int, by_day.loc[1, "months"]) >= 10  # February to December 2026
     first = by_day.loc[1:5, "mape"].mean()
     last = by_day.loc[24:28, "mape"].mean()
     assert last < first / 2, (first, last)
-    assert by_day.loc[28, "mape"] < 0.1
+    assert cast(float, by_day.loc[28, "mape"]) < 0.1
 
 
-def test_no_look_ahead(year) -> None:  # type: ignore[no-untyped-def]
+def test_no_look_ahead(year: Year) -> None:
     scenario, result, forecaster = year
     date = dt.date(2026, 6, 10)
     moment = (date - scenario.calendar.start_date).days + 1
@@ -144,7 +149,7 @@ def test_no_look_ahead(year) -> None:  # type: ignore[no-untyped-def]
     pd.testing.assert_frame_equal(blind.by_manager, full.by_manager)
 
 
-def test_probabilities_match_a_naive_count(year) -> None:  # type: ignore[no-untyped-def]
+def test_probabilities_match_a_naive_count(year: Year) -> None:
     scenario, result, forecaster = year
     date = dt.date(2026, 9, 14)
     moment = (date - scenario.calendar.start_date).days + 1
@@ -178,7 +183,7 @@ def test_probabilities_match_a_naive_count(year) -> None:  # type: ignore[no-unt
         assert row["p_win"] == pytest.approx(hits / total)
 
 
-def test_forecast_adds_up_and_ends_at_the_fact(year) -> None:  # type: ignore[no-untyped-def]
+def test_forecast_adds_up_and_ends_at_the_fact(year: Year) -> None:
     scenario, result, forecaster = year
     forecast = forecaster.at(dt.date(2026, 5, 20))
     table = forecast.by_manager.set_index("manager")
@@ -197,7 +202,7 @@ def test_forecast_adds_up_and_ends_at_the_fact(year) -> None:  # type: ignore[no
                                          abs=1.0)
 
 
-def test_the_gap_sentence_names_the_activity(year) -> None:  # type: ignore[no-untyped-def]
+def test_the_gap_sentence_names_the_activity(year: Year) -> None:
     _, _, forecaster = year
     behind = next(f for f in (forecaster.at(dt.date(2026, m, 3)) for m in range(3, 13))
                   if f.gap > 0)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from salesim.simulator.engine.events import frame_from_columns
-from salesim.simulator.metrics.measure import measure
+from salesim.simulator.metrics.measure import RunMetrics, measure
 from tests.conftest import scenario_from_yaml
 
 TINY = scenario_from_yaml("""
@@ -76,11 +76,11 @@ EVENTS = log([
 
 
 @pytest.fixture(scope="module")
-def metrics():  # type: ignore[no-untyped-def]
+def metrics() -> RunMetrics:
     return measure(EVENTS, STAFF, TINY)
 
 
-def test_overall_accounting(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_overall_accounting(metrics: RunMetrics) -> None:
     assert metrics.overall == {
         "generated": 3, "won": 1, "lost": 1, "in_progress": 1, "bookings": 1000.0,
         "revenue": 1000.0, "revenue_first": 1000.0, "revenue_repeat": 0.0,
@@ -89,7 +89,7 @@ def test_overall_accounting(metrics) -> None:  # type: ignore[no-untyped-def]
     }
 
 
-def test_stage_table(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_stage_table(metrics: RunMetrics) -> None:
     row = metrics.stages.iloc[0]
     assert (row["entered"], row["converted"], row["lost"], row["in_progress"]) == (3, 1, 1, 1)
     assert row["conversion"] == 0.5
@@ -101,7 +101,7 @@ def test_stage_table(metrics) -> None:  # type: ignore[no-untyped-def]
     assert row["sla_breaches"] == 1  # lead 1 took 1.5 days from queue to finished call
 
 
-def test_step_table(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_step_table(metrics: RunMetrics) -> None:
     call, pay = metrics.steps.iloc[0], metrics.steps.iloc[1]
     assert (call["entered"], call["converted"], call["lost"], call["in_progress"]) == (3, 2, 0, 1)
     assert call["wait_days_mean"] == pytest.approx(0.5 / 3)  # started visits: 0, 0.5, 0
@@ -112,13 +112,13 @@ def test_step_table(metrics) -> None:  # type: ignore[no-untyped-def]
         {"stage": "sell", "step": "pay", "reason": "no_money", "lost": 1}]
 
 
-def test_red_warnings_name_the_person(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_red_warnings_name_the_person(metrics: RunMetrics) -> None:
     assert metrics.warnings.to_dict("records") == [
         {"stage": "sell", "step": "call", "staff_id": "seller-1", "breaches": 1,
          "worst_days": 0.5}]
 
 
-def test_utilisation_and_queue(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_utilisation_and_queue(metrics: RunMetrics) -> None:
     role = metrics.roles.iloc[0]
     # busy: 24 h (lead 0) + 24 h (lead 1) + 24 h of lead 2's unfinished call, of 240 h
     assert role["busy_hours"] == pytest.approx(72.0)
@@ -130,7 +130,7 @@ def test_utilisation_and_queue(metrics) -> None:  # type: ignore[no-untyped-def]
                                                                             pytest.approx(0.3))
 
 
-def test_channel_and_monthly_tables(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_channel_and_monthly_tables(metrics: RunMetrics) -> None:
     assert metrics.channels.iloc[0].to_dict() == {
         "channel": "web", "leads": 3, "cost": 150.0, "won": 1, "revenue": 1000.0,
         "revenue_repeat": 0.0, "gross_margin": 1000.0,
@@ -142,7 +142,7 @@ def test_channel_and_monthly_tables(metrics) -> None:  # type: ignore[no-untyped
          "revenue_repeat": 0.0, "revenue": 1000.0}]
 
 
-def test_capacity_verdict_when_leads_wait(metrics) -> None:  # type: ignore[no-untyped-def]
+def test_capacity_verdict_when_leads_wait(metrics: RunMetrics) -> None:
     b = metrics.bottleneck
     assert (b.stage, b.role, b.kind) == ("sell", "seller", "capacity")
     assert b.evidence.wait_work_hours_mean == pytest.approx(4.0)  # 12 h over 3 starts

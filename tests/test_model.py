@@ -156,11 +156,11 @@ def test_leads_are_accounted_for_exactly(baseline: Scenario, baseline_run: pd.Da
     # KAM; fulfilment also ships the clients' repeat orders)
     assert stages["converted"].iloc[:2].tolist() == stages["entered"].iloc[1:3].tolist()
     orders = baseline_run[baseline_run["event"] == "order"]
-    shipped = baseline_run.loc[baseline_run["stage"] == "fulfilment", "lead_id"]
-    orders_shipping = orders["lead_id"].isin(shipped).sum()
+    shipped_ids = baseline_run.loc[baseline_run["stage"] == "fulfilment", "lead_id"]
+    orders_shipping = orders["lead_id"].isin(shipped_ids).sum()
     # the orders not yet at the warehouse are the last few days' ones, still with the farmer
     horizon = float(whole.horizon_days)
-    waiting = orders[~orders["lead_id"].isin(shipped)]
+    waiting = orders[~orders["lead_id"].isin(shipped_ids)]
     assert (waiting["time"] > horizon - 5).all() and len(waiting) < 0.02 * len(orders)
     fulfilment = stages.set_index("stage").loc["fulfilment"]
     assert fulfilment["entered"] == stages["converted"].iloc[2] + orders_shipping

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -86,7 +87,7 @@ def test_each_deal_is_credited_to_the_closer_who_worked_it_last() -> None:
     assert credited["staff_id"].tolist() == [w[1] for w in WINS]
 
 
-def _slip(month: str, staff_id: str) -> dict[str, object]:
+def _slip(month: str, staff_id: str) -> dict[str, Any]:
     pay = payroll(_events(), STAFF, SCENARIO)
     row = pay[(pay["month"] == month) & (pay["staff_id"] == staff_id)]
     assert len(row) == 1

@@ -37,8 +37,7 @@ def test_pay_at_risk_is_the_variable_share_of_target_pay() -> None:
 
 def test_effort_rises_near_the_bonus_and_relaxes_after_it() -> None:
     below, near, after = (drive(DEFAULTS, BONUS, a, 0.0).speed for a in (0.5, 0.9, 1.2))
-    assert (below, near, after) == (pytest.approx(1.0), pytest.approx(1.15),
-                                    pytest.approx(0.85))
+    assert (below, near, after) == pytest.approx((1.0, 1.15, 0.85))
 
 
 def test_an_accelerator_or_a_team_bonus_keeps_them_going_after_the_bonus() -> None:

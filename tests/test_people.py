@@ -4,6 +4,7 @@ and what happens to a leaver's leads."""
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -150,6 +151,6 @@ def test_conversion_skill_multiplies_the_conversion_of_the_persons_steps() -> No
           - {{name: decide, client_delay_days: 1, conversion: 0.8}}
     """)
     steps = simulate(scenario, seed=1).metrics().steps.set_index("step")
-    decided = steps.loc["decide", "converted"] + steps.loc["decide", "lost"]
+    decided = cast(int, steps.loc["decide", "converted"]) + cast(int, steps.loc["decide", "lost"])
     assert steps.loc["decide", "conversion"] == pytest.approx(
         0.4, abs=4 * math.sqrt(0.24 / decided))

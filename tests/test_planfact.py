@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ from salesim.simulator.plans.planfact import (
     plan_months,
     sales,
 )
-from salesim.simulator.runner import simulate
+from salesim.simulator.runner import Result, simulate
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import scenario_from_yaml
 
 D = Decimal
@@ -183,7 +185,7 @@ def test_daily_rows_of_february(tables: dict[str, pd.DataFrame]) -> None:
     monday = dept.loc[dt.date(2026, 2, 2)]
     assert (monday["working_day"], monday["actual"], monday["deals"]) == (1, D("50000.00"), 1)
     # next_day: Tuesday's target = cumulative plan to Tuesday − Monday's actual
-    tuesday = dept.loc[dt.date(2026, 2, 3)]
+    tuesday = cast("pd.Series[Any]", dept.loc[dt.date(2026, 2, 3)])
     assert tuesday["target"] == tuesday["cum_plan"] - D("50000.00")
     assert tuesday["attainment"] == pytest.approx(50_000 / float(tuesday["cum_plan"]))
     # the whole department column is exactly what decompose gives for the month's actuals
@@ -192,7 +194,7 @@ def test_daily_rows_of_february(tables: dict[str, pd.DataFrame]) -> None:
     assert list(dept["base_plan"]) == [r.plan for r in expected.department()]
     # unassigned sales get rows (no plan) in the months that have them
     unassigned = feb[feb["manager"] == UNASSIGNED].set_index("date")
-    assert unassigned.loc[dt.date(2026, 2, 6), "actual"] == D("20000.00")
+    assert unassigned.at[dt.date(2026, 2, 6), "actual"] == D("20000.00")
     assert (unassigned["base_plan"] == 0).all() and unassigned["attainment"].isna().all()
     assert UNASSIGNED not in set(daily.loc[daily["month"] == "2026-01", "manager"])
 
@@ -205,7 +207,8 @@ def test_monthly_table(tables: dict[str, pd.DataFrame]) -> None:
     assert feb.loc["closer-1", "actual"] == D("12345.68")
     assert feb.loc["closer-2", "actual"] == D("80000.00")
     assert feb.loc[UNASSIGNED, "actual"] == D("20000.00")
-    assert feb.loc["closer-1", "plan"] + feb.loc["closer-2", "plan"] == D("1000000.00")
+    assert (cast(Decimal, feb.loc["closer-1", "plan"])
+            + cast(Decimal, feb.loc["closer-2", "plan"])) == D("1000000.00")
     assert feb.loc[DEPARTMENT, "gap"] == D("887654.32")
     assert feb.loc[DEPARTMENT, "attainment"] == pytest.approx(0.11234568)
     assert bool(feb.loc[DEPARTMENT, "complete"]) and feb.loc[DEPARTMENT, "working_days"] == 19
@@ -247,12 +250,12 @@ def test_bad_input_is_a_plan_error() -> None:
 
 
 @pytest.fixture(scope="module")
-def baseline_run(baseline):  # type: ignore[no-untyped-def]
+def baseline_run(baseline: Scenario) -> tuple[Scenario, Result]:
     scenario = baseline.with_overrides(days=120)
     return scenario, simulate(scenario)
 
 
-def test_baseline_plan_fact_matches_the_event_log(baseline_run) -> None:  # type: ignore[no-untyped-def]
+def test_baseline_plan_fact_matches_the_event_log(baseline_run: tuple[Scenario, Result]) -> None:
     scenario, result = baseline_run
     tables = plan_fact(result.events, scenario, result.staff)
     monthly = tables["plan_fact_monthly"]
@@ -272,14 +275,14 @@ def test_baseline_plan_fact_matches_the_event_log(baseline_run) -> None:  # type
     ours = dept.set_index("month")["actual"].astype(float)
     assert list(ours[ours > 0].index) == list(oracle.index)
     for key, value in oracle.items():
-        assert float(ours[key]) == pytest.approx(value, abs=0.01 * len(wins))
+        assert float(ours[cast(str, key)]) == pytest.approx(value, abs=0.01 * len(wins))
     assert {m for m in monthly["manager"] if m.startswith("closer")} == {
         "closer-1", "closer-2", "closer-3", "closer-4"}
     people = monthly[monthly["manager"] != DEPARTMENT].groupby("month")["actual"].sum()
     assert (people == dept.set_index("month")["actual"]).all()
 
 
-def test_credit_agrees_with_payroll_credit(baseline_run) -> None:  # type: ignore[no-untyped-def]
+def test_credit_agrees_with_payroll_credit(baseline_run: tuple[Scenario, Result]) -> None:
     money = pytest.importorskip("salesim.simulator.metrics.money")
     scenario, result = baseline_run
     theirs = money.credited_wins(result.events, "closer", scenario).set_index(

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -131,7 +132,7 @@ def test_explain_lines_are_single_lines() -> None:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, object]:
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.integers(1, 70))
     plan = D(draw(st.integers(0, 10**11))).scaleb(-2)
     weights = draw(st.lists(st.integers(1, 10_000), min_size=1, max_size=12))
@@ -153,8 +154,8 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 @PROPERTY
 @given(scenarios())
-def test_base_figures_sum_to_plan(case: dict[str, object]) -> None:
-    result = decompose(**case)  # type: ignore[arg-type]
+def test_base_figures_sum_to_plan(case: dict[str, Any]) -> None:
+    result = decompose(**case)
     dept = result.department()
     n = len(dept)
     assert sum(r.plan for r in dept) == result.plan
@@ -166,8 +167,8 @@ def test_base_figures_sum_to_plan(case: dict[str, object]) -> None:
 
 @PROPERTY
 @given(scenarios())
-def test_manager_targets_sum_to_department(case: dict[str, object]) -> None:
-    result = decompose(**case)  # type: ignore[arg-type]
+def test_manager_targets_sum_to_department(case: dict[str, Any]) -> None:
+    result = decompose(**case)
     for row in result.department():
         staff = managers_on(result, row.day)
         assert sum(r.target for r in staff) == row.target
@@ -180,8 +181,8 @@ def test_manager_targets_sum_to_department(case: dict[str, object]) -> None:
 
 @PROPERTY
 @given(scenarios())
-def test_remaining_targets_sum_to_remaining_plan(case: dict[str, object]) -> None:
-    result = decompose(**case)  # type: ignore[arg-type]
+def test_remaining_targets_sum_to_remaining_plan(case: dict[str, Any]) -> None:
+    result = decompose(**case)
     dept = result.department()
     m = result.actual_days
     if m == len(dept):
@@ -198,10 +199,10 @@ def test_remaining_targets_sum_to_remaining_plan(case: dict[str, object]) -> Non
 
 @PROPERTY
 @given(scenarios())
-def test_no_negative_targets_with_default_clamp(case: dict[str, object]) -> None:
-    result = decompose(**case)  # type: ignore[arg-type]
+def test_no_negative_targets_with_default_clamp(case: dict[str, Any]) -> None:
+    result = decompose(**case)
     assert all(r.target >= 0 for r in result.rows)
-    raw = decompose(**case, clamp=False)  # type: ignore[arg-type]
+    raw = decompose(**case, clamp=False)
     for clamped, free in zip(result.department(), raw.department(), strict=True):
         assert clamped.target == max(free.target, D(0))
         assert clamped.clamped == (free.target < 0)
@@ -459,11 +460,11 @@ def test_to_frame() -> None:
         ({"days": [dt.date(2026, 12, 2), dt.date(2026, 12, 1)]}, "increasing order"),
     ],
 )
-def test_bad_input(kwargs: dict[str, object], message: str) -> None:
-    args: dict[str, object] = {"plan": D(1_000_000), "days": 22, "managers": 4}
+def test_bad_input(kwargs: dict[str, Any], message: str) -> None:
+    args: dict[str, Any] = {"plan": D(1_000_000), "days": 22, "managers": 4}
     args.update(kwargs)
     with pytest.raises(PlanError, match=message) as info:
-        decompose(**args)  # type: ignore[arg-type]
+        decompose(**args)
     assert isinstance(info.value, ValueError)
     assert "\n" not in str(info.value)
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
 
 from salesim.simulator.metrics.measure import step_visits
 from salesim.simulator.runner import simulate

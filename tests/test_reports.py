@@ -10,7 +10,9 @@ import json
 import math
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from typer.testing import CliRunner
 
 from salesim.reports.charts import base as chart_base
 from salesim.reports.formatting import number_style
-from salesim.reports.layout import Figure
+from salesim.reports.layout import Figure, KpiGrid, Paragraph
 from salesim.reports.run_report import CHARTS_DIR, HTML_NAME, MD_NAME, assemble, build_report
 from salesim.simulator.cli.main import app as salesim_app
 from salesim.simulator.cli.report import register
@@ -36,7 +38,7 @@ from salesim.simulator.metrics.timeseries import (
     week_periods,
     wip_by_stage,
 )
-from salesim.simulator.runner import simulate
+from salesim.simulator.runner import Result, simulate
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.store.run_reader import ReportError, load_run
 from tests.conftest import BASELINE, ROOT
@@ -240,7 +242,8 @@ def test_optional_sections_follow_their_files(tmp_path_factory: pytest.TempPathF
     revenue_card = headline.items[0]
     assert revenue_card.plan.startswith("plan ") and revenue_card.progress is not None
     cash = next(s for s in full.sections if s.id == "cash")
-    assert "clients owed" in cash.blocks[0].text and "overdue" in cash.blocks[0].text
+    text = cast(Paragraph, cash.blocks[0]).text
+    assert "clients owed" in text and "overdue" in text
 
 
 def test_plan_line_only_with_a_plan(tmp_path_factory: pytest.TempPathFactory,
@@ -251,7 +254,8 @@ def test_plan_line_only_with_a_plan(tmp_path_factory: pytest.TempPathFactory,
     summary = json.loads((run / "summary.json").read_text())
     summary["plan"] = {"revenue": summary["revenue"] * 2, "won": 1}
     (run / "summary.json").write_text(json.dumps(summary))
-    cards = {k.label: k for k in assemble(load_run(run)).report.sections[0].blocks[0].items}
+    cards = {k.label: k for k in cast(KpiGrid,
+                                      assemble(load_run(run)).report.sections[0].blocks[0]).items}
     assert cards["Revenue"].progress == pytest.approx(0.5) and cards["Revenue"].on_track is False
     assert cards["Deals won"].on_track is True
     assert cards["Lead → deal conversion"].plan == ""
@@ -263,9 +267,9 @@ def test_replications_give_confidence_intervals(tmp_path_factory: pytest.TempPat
     scenario = case if case.exists() else SCENARIOS[0]
     run = make_run(tmp_path_factory, scenario, days=20, replications=2)
     report = assemble(load_run(run)).report
-    cards = report.sections[0].blocks[0].items
+    cards = cast(KpiGrid, report.sections[0].blocks[0]).items
     assert all(k.ci.startswith("margin of error ±") for k in cards if k.label != "Profit")
-    note = report.sections[0].blocks[1].text
+    note = cast(Paragraph, report.sections[0].blocks[1]).text
     assert "the average of 2 simulated runs" in note and "margin of error" in note
     time_section = next(s for s in report.sections if s.id == "time")
     assert any("first of 2 replications" in getattr(b, "caption", "")
@@ -274,7 +278,8 @@ def test_replications_give_confidence_intervals(tmp_path_factory: pytest.TempPat
     assert "confidence interval" not in note
     method = report.sections[-1]
     assert (method.id, method.title) == ("method", "Appendix: method notes")
-    assert "Student's t" in method.blocks[0].text and "95 of 100" in method.blocks[0].text
+    method_text = cast(Paragraph, method.blocks[0]).text
+    assert "Student's t" in method_text and "95 of 100" in method_text
 
 
 def test_an_unstable_run_is_flagged_in_the_headline_and_the_bottleneck(
@@ -282,7 +287,7 @@ def test_an_unstable_run_is_flagged_in_the_headline_and_the_bottleneck(
     run = copy_run(make_run(tmp_path_factory, BASELINE, days=30), tmp_path)
     stable = assemble(load_run(run)).report
     assert not [b for sec in stable.sections for b in sec.blocks
-                if getattr(b, "tone", "") == "warning" and "sustainable" in b.text]
+                if getattr(b, "tone", "") == "warning" and "sustainable" in cast(Paragraph, b).text]
     summary = json.loads((run / "summary.json").read_text())
     warning = "Hunters cannot keep up in lead_development: … — this staffing is not sustainable."
     summary["stability"] = {**summary["stability"], "stable": False, "warning": warning}
@@ -291,7 +296,8 @@ def test_an_unstable_run_is_flagged_in_the_headline_and_the_bottleneck(
     for section in ("headline", "bottleneck"):
         blocks = next(s for s in report.sections if s.id == section).blocks
         flagged = [b for b in blocks if getattr(b, "tone", "") == "warning"]
-        assert [b.text for b in flagged] == [f"Not sustainable. {warning}"], section
+        assert ([cast(Paragraph, b).text for b in flagged]
+                == [f"Not sustainable. {warning}"]), section
 
 
 # -- writing the files ----------------------------------------------------------------------------
@@ -317,8 +323,9 @@ def test_existing_report_needs_force(tmp_path_factory: pytest.TempPathFactory, t
     (lambda tmp: tmp, "not a salesim run folder"),
     (lambda tmp: (tmp / "f.txt", (tmp / "f.txt").write_text("x"))[0], "not a folder"),
 ])
-def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make: object, message: str) -> None:
-    target = make(tmp_path)  # type: ignore[operator]
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make: Callable[[Path], Path],
+                                          message: str) -> None:
+    target = make(tmp_path)
     result = runner.invoke(cli(), ["report", str(target)])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
@@ -376,7 +383,7 @@ def test_report_speaks_the_scenarios_currency(tmp_path: Path, fast_charts: None,
     summary["currency"] = "USD"
     (run / "summary.json").write_text(json.dumps(summary))
     report = assemble(load_run(run)).report
-    revenue = report.sections[0].blocks[0].items[0].value
+    revenue = cast(KpiGrid, report.sections[0].blocks[0]).items[0].value
     assert revenue.startswith("$") and "," in revenue and "₽" not in revenue
 
 
@@ -384,12 +391,12 @@ def test_report_speaks_the_scenarios_currency(tmp_path: Path, fast_charts: None,
 
 
 @pytest.fixture(scope="module")
-def baseline_result():  # type: ignore[no-untyped-def]
+def baseline_result() -> Result:
     scenario = load_scenario(BASELINE).with_overrides(days=45)
     return simulate(scenario, seed=5)
 
 
-def test_timeseries_agree_with_the_run_tables(baseline_result) -> None:  # type: ignore[no-untyped-def]
+def test_timeseries_agree_with_the_run_tables(baseline_result: Result) -> None:
     result = baseline_result
     scenario, events = result.scenario, result.events
     metrics = measure(events, result.staff, scenario)
@@ -477,8 +484,8 @@ def big_scenario_yaml() -> str:
 def _overlaps(fig: MplFigure) -> list[str]:
     """Pairs of labels drawn over each other: tick labels of one axis, or texts in one plot."""
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib: FigureCanvasAgg.draw untyped
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]  # and get_renderer
     found = []
     for ax in fig.axes:
         groups = (("y ticks", ax.get_yticklabels()), ("x ticks", ax.get_xticklabels()),

@@ -128,6 +128,7 @@ def test_one_attainment_for_every_command(tmp_path: Path) -> None:
 def test_all_revenue_plans_count_repeat_orders() -> None:
     s = apply(scenario_from_yaml(BASELINE.read_text()), [
         Change("horizon_days", 150), Change("warmup_days", 0)])
+    assert s.plan is not None
     result = simulate(s, seed=5)
     new = plan_attainment(result.events, result.scenario)
     everything = plan_attainment(result.events, result.scenario,
