@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from salesim.simulator.engine.events import frame_from_columns
+from salesim.simulator.metrics.bottleneck import StageLoad
 from salesim.simulator.metrics.measure import RunMetrics, measure
 from tests.conftest import scenario_from_yaml
 
@@ -145,6 +146,7 @@ def test_channel_and_monthly_tables(metrics: RunMetrics) -> None:
 def test_capacity_verdict_when_leads_wait(metrics: RunMetrics) -> None:
     b = metrics.bottleneck
     assert (b.stage, b.role, b.kind) == ("sell", "seller", "capacity")
+    assert isinstance(b.evidence, StageLoad)
     assert b.evidence.wait_work_hours_mean == pytest.approx(4.0)  # 12 h over 3 starts
     assert b.evidence.utilization == pytest.approx(0.3)
     assert metrics.verdict.startswith("Seller is the bottleneck, in Sell: the team is busy 30% "

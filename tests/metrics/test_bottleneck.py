@@ -11,7 +11,6 @@ from salesim.simulator.metrics.bottleneck import (
     Bottleneck,
     ConversionEvidence,
     Leak,
-    ScreenRank,
     StageLoad,
     Watch,
 )
@@ -27,13 +26,15 @@ def test_a_queue_of_twelve_working_hours_is_a_capacity_bottleneck() -> None:
     # decided leads spent 3 + 3.5 days in the stage, half a day of it queued
     b = measure(EVENTS, STAFF, TINY).bottleneck
     assert (b.kind, b.stage, b.role) == ("capacity", "sell", "seller")
-    assert b.evidence == StageLoad(
+    assert isinstance(b.evidence, StageLoad)
+    assert dataclasses.asdict(b.evidence) == dict(
         stage="sell", role="seller", utilization=pytest.approx(0.3),
         queued_work_hours=pytest.approx(12.0), queue_mean=pytest.approx(0.05),
         wait_days_mean=pytest.approx(0.25), wait_work_hours_mean=pytest.approx(4.0),
         wait_share=pytest.approx(0.5 / 6.5), lost_cooled=0, queue_trend_per_30d=0.0,
         queue_last_quarter=0.0, queue_before=0.0)
-    assert b.ranking == (ScreenRank("sell", "seller", pytest.approx(12.0), pytest.approx(0.3)),)
+    assert [dataclasses.astuple(r) for r in b.ranking] == [
+        ("sell", "seller", pytest.approx(12.0), pytest.approx(0.3))]
     assert b.watch == ()
     assert b.leak == Leak(stage="sell", role="seller", conversion=0.5, lost=1)
 
@@ -63,10 +64,11 @@ def test_nobody_waiting_is_a_conversion_verdict_naming_the_leak() -> None:
     no_wait.loc[lead1 & no_wait["event"].isin(["arrive", "enqueue"]), "time"] = 1.0
     b = measure(no_wait.sort_values("time", kind="stable"), STAFF, TINY).bottleneck
     assert (b.kind, b.stage, b.role) == ("conversion", "sell", "seller")
-    assert b.evidence == ConversionEvidence(conversion=0.5, lost=1,
-                                            max_utilization=pytest.approx(0.3),
-                                            max_utilization_role="seller",
-                                            wait_work_hours_mean=0.0)
+    assert isinstance(b.evidence, ConversionEvidence)
+    assert dataclasses.asdict(b.evidence) == dict(conversion=0.5, lost=1,
+                                                  max_utilization=pytest.approx(0.3),
+                                                  max_utilization_role="seller",
+                                                  wait_work_hours_mean=0.0)
     assert b.as_dict()["evidence"] == {"conversion": 0.5, "lost": 1,
                                        "max_utilization": pytest.approx(0.3),
                                        "max_utilization_role": "seller",

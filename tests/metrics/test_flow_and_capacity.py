@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+import pandas as pd
 import pytest
 
 from salesim.simulator.metrics.capacity import (
@@ -20,7 +23,7 @@ WINDOW = (0.0, 10.0)
 
 def test_step_visits_time_each_event_of_a_visit() -> None:
     visits = step_visits(EVENTS, TINY).set_index(["lead_id", "step"])
-    call = visits.loc[(1, "call")]
+    call = cast("pd.Series[Any]", visits.loc[(1, "call")])
     assert (call["t_enqueue"], call["t_start"], call["t_finish"]) == (0.5, 1.0, 2.0)
     assert call["wait_days"] == 0.5
     assert call["wait_work_hours"] == pytest.approx(12.0)

@@ -14,15 +14,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from salesim.simulator.metrics.measure import (
-    RunMetrics,
-    measure,
-    role_tables,
-    stage_table,
-    stage_visits,
-    step_table,
-    step_visits,
-)
+from salesim.simulator.metrics.capacity import role_tables
+from salesim.simulator.metrics.flow import stage_table, stage_visits, step_table, step_visits
+from salesim.simulator.metrics.measure import RunMetrics, measure
 from tests.strategies import Lead, QueueLog, build_log, queue_logs
 
 PROPERTY = settings(max_examples=12, deadline=None)
