@@ -44,8 +44,9 @@ from salesim.reports.layout import (
     write_report_files,
 )
 from salesim.simulator.numbers import DEFAULT_LOCALE, finite
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.labels import Labels
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.names import variant_file
 from salesim.simulator.store.run_folder import OutputError
 from salesim.simulator.store.run_reader import ReportError

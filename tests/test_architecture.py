@@ -48,8 +48,7 @@ TOO_LONG_MODULES = {
     "salesim.simulator.engine.model", "salesim.simulator.experiments.optimize",
     "salesim.simulator.experiments.variants", "salesim.simulator.metrics.measure",
     "salesim.simulator.plans.decompose", "salesim.simulator.plans.forecast",
-    "salesim.simulator.plans.planfact", "salesim.simulator.scenario.calendar",
-    "salesim.simulator.scenario.schema",
+    "salesim.simulator.plans.planfact",
 }
 TOO_LONG_FUNCTIONS = {
     "salesim.reports.charts": {"bottleneck_chart", "difference_chart", "variant_metrics_chart"},
@@ -60,7 +59,6 @@ TOO_LONG_FUNCTIONS = {
     "salesim.simulator.metrics.measure": {"bottleneck"},
     "salesim.simulator.plans.decompose": {"_explain_policy", "decompose", "explain"},
     "salesim.simulator.plans.forecast": {"_build"},
-    "salesim.simulator.scenario.schema": {"_cross_check"},
 }
 UPWARD_IMPORTS: set[str] = set()
 

@@ -84,9 +84,10 @@ from salesim.simulator.experiments.whatif import (
     working_roles,
 )
 from salesim.simulator.numbers import NumberFormat, ci_rounding, number_format
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.names import variant_file
 from salesim.simulator.store.run_folder import (
     OutputError,

@@ -30,6 +30,7 @@ from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_loc
 from salesim.simulator.cli.experiments import register as register_experiment_commands
 from salesim.simulator.cli.plan import register as register_plan_commands
 from salesim.simulator.cli.report import register as register_report_commands
+from salesim.simulator.engine.structure import organised
 from salesim.simulator.experiments.executors import open_backend
 from salesim.simulator.experiments.lab import Interrupted, Lab
 from salesim.simulator.experiments.records import reduce_run
@@ -46,9 +47,10 @@ from salesim.simulator.metrics.verdict import bottleneck_text, screen_verdict
 from salesim.simulator.numbers import NumberFormat, number_format
 from salesim.simulator.plans.forecast import plan_tables
 from salesim.simulator.runner import replicate
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.run_folder import (
     OutputError,
     check_target,
@@ -156,7 +158,7 @@ def run(
     runs = _simulate(scenario, replications, jobs)
     elapsed = time.perf_counter() - started
     metrics = [r.metrics for r in runs]
-    doc = summary(scenario.organised(), scenario.seed, metrics)
+    doc = summary(organised(scenario), scenario.seed, metrics)
     check = None if quick else _confirm(scenario, runs, doc["bottleneck"], confirm_replications,
                                         jobs)
     doc["bottleneck"] = bottleneck_document(doc["bottleneck"],

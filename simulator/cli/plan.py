@@ -43,8 +43,9 @@ from salesim.simulator.plans.decompose import (
 )
 from salesim.simulator.plans.forecast import Forecast, Forecaster, accuracy_by_day
 from salesim.simulator.plans.planfact import UNASSIGNED
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario, read_yaml
-from salesim.simulator.scenario.schema import CalendarSpec, Scenario, ScenarioError
+from salesim.simulator.scenario.schema import CalendarSpec, Scenario
 
 __all__ = ["plan_app", "read_run", "register"]
 

@@ -22,17 +22,12 @@ import simpy
 from salesim.simulator.engine.events import EventLog
 from salesim.simulator.engine.motivation import Drive, drive, pay_at_risk, shares_work
 from salesim.simulator.engine.rng import Streams
+from salesim.simulator.engine.structure import organised
 from salesim.simulator.scenario.calendar import WorkCalendar
+from salesim.simulator.scenario.fields import for_segment
 from salesim.simulator.scenario.months import months_of
-from salesim.simulator.scenario.schema import (
-    COOLED,
-    HANDOFF,
-    OWNER_LEFT,
-    ClientBase,
-    Scenario,
-    Step,
-    for_segment,
-)
+from salesim.simulator.scenario.reasons import COOLED, HANDOFF, OWNER_LEFT
+from salesim.simulator.scenario.schema import ClientBase, Scenario, Step
 from salesim.simulator.units import MONTH_DAYS
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -352,7 +347,7 @@ class SalesModel:
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replication: int = 0,
                  leads: Leads | None = None) -> None:
-        scenario = scenario.organised()
+        scenario = organised(scenario)
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.streams = Streams(self.seed, replication)

@@ -24,8 +24,9 @@ from typing import Any
 
 import yaml
 
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario, read_yaml
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 
 WORK_TIME = "work_time"
 MAX_GRID = 10_000

@@ -35,7 +35,8 @@ from salesim.simulator.metrics.stability import STABLE, Stability, assess
 from salesim.simulator.metrics.verdict import bottleneck_text
 from salesim.simulator.plans.planfact import Attainment, plan_attainment
 from salesim.simulator.scenario.months import month_labels
-from salesim.simulator.scenario.schema import COOLED, Scenario
+from salesim.simulator.scenario.reasons import COOLED
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.units import HIGH_UTILIZATION
 
 # -- visits: one row per (lead, stage, step) -------------------------------------------------------

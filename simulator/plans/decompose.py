@@ -40,6 +40,8 @@ from typing import Literal, cast, get_args
 
 import pandas as pd
 
+from salesim.simulator.scenario.worktime import weekday_number
+
 __all__ = [
     "DEPARTMENT",
     "POLICIES",
@@ -412,14 +414,10 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
         word = raw.strip().lower()
         if not word:
             continue
-        if word.isdigit() and int(word) < 7:
-            result.add(int(word))
-        elif word[:3] in _WEEKDAY_NAMES and _WEEKDAY_FULL[
-            _WEEKDAY_NAMES.index(word[:3])
-        ].startswith(word):
-            result.add(_WEEKDAY_NAMES.index(word[:3]))
-        else:
+        number = weekday_number(word, lenient=True)
+        if number is None:
             raise PlanError(f"unknown weekday {raw.strip()!r} (use mon,tue,wed,thu,fri,sat,sun)")
+        result.add(number)
     if not result:
         raise PlanError("no weekdays given")
     return tuple(sorted(result))

@@ -15,8 +15,9 @@ import pandas as pd
 
 from salesim.simulator.engine.events import CATEGORICAL, COLUMNS
 from salesim.simulator.metrics.timeseries import events_from_table
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 
 __all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "load_run",
            "read_events"]
