@@ -2,7 +2,7 @@
 
 Each case is a small edit of ``BASE``, a minimal valid scenario. The edited text carries the YAML
 comment ``#!`` on the line the error must point at, so the expected line number is computed from
-the text and never written by hand. The contract (see ``scenario.schema.ScenarioError``):
+the text and never written by hand. The contract (see ``scenario.errors.ScenarioError``):
 
 * ``load_scenario`` raises ``ScenarioError`` and nothing else;
 * ``.line`` is the line of the offending key; ``.path`` is the field path, e.g.
