@@ -38,8 +38,9 @@ from plain_simpy import PlainModel  # noqa: E402
 
 from salesim.simulator.engine.model import SalesModel  # noqa: E402
 from salesim.simulator.runner import simulate  # noqa: E402
+from salesim.simulator.scenario.errors import ScenarioError  # noqa: E402
 from salesim.simulator.scenario.loader import load_scenario  # noqa: E402
-from salesim.simulator.scenario.schema import Scenario, ScenarioError  # noqa: E402
+from salesim.simulator.scenario.schema import Scenario  # noqa: E402
 
 DEFAULT_SCENARIO = ROOT / "scenarios" / "b2b_baseline.yaml"
 

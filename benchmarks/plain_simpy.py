@@ -38,7 +38,8 @@ import numpy as np
 import simpy
 
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import COOLED, Scenario
+from salesim.simulator.scenario.reasons import COOLED
+from salesim.simulator.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "scenarios/b2b_baseline.yaml"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

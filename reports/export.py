@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.atomic import write_file
 from salesim.simulator.store.run_reader import ReportError, read_events
 

@@ -26,13 +26,14 @@ if TYPE_CHECKING:
     from salesim.simulator.metrics.measure import RunMetrics, measure
     from salesim.simulator.metrics.summary import summary
     from salesim.simulator.runner import MeasuredRun, Result, replicate, simulate
+    from salesim.simulator.scenario.errors import ScenarioError
     from salesim.simulator.scenario.loader import load_scenario
-    from salesim.simulator.scenario.schema import Scenario, ScenarioError
+    from salesim.simulator.scenario.schema import Scenario
     from salesim.simulator.store.run_reader import load_run
 
 _HOMES = {
     "Scenario": "salesim.simulator.scenario.schema",
-    "ScenarioError": "salesim.simulator.scenario.schema",
+    "ScenarioError": "salesim.simulator.scenario.errors",
     "load_scenario": "salesim.simulator.scenario.loader",
     "RunMetrics": "salesim.simulator.metrics.measure",
     "measure": "salesim.simulator.metrics.measure",

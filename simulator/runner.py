@@ -52,7 +52,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     model = SalesModel(scenario, seed=seed, replication=replication)
     model.run()
     staff = pd.DataFrame(
-        [(p.id, p.role, p.pool.partition("@")[2], p.speed, p.skill, p.hired_at,
+        [(p.id, p.role, p.seat.pod or "", p.speed, p.skill, p.hired_at,
           math.nan if p.left_at is None else p.left_at)
          for pool in model.pools.values() for p in pool.staff],
         columns=["staff_id", "role", "pod", "speed", "skill", "hired_at", "left_at"],

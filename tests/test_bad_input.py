@@ -2,7 +2,7 @@
 
 Each case is a small edit of ``BASE``, a minimal valid scenario. The edited text carries the YAML
 comment ``#!`` on the line the error must point at, so the expected line number is computed from
-the text and never written by hand. The contract (see ``scenario.schema.ScenarioError``):
+the text and never written by hand. The contract (see ``scenario.errors.ScenarioError``):
 
 * ``load_scenario`` raises ``ScenarioError`` and nothing else;
 * ``.line`` is the line of the offending key; ``.path`` is the field path, e.g.
@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "#!"
@@ -463,7 +464,7 @@ def test_alias_expansion_bomb_is_refused_quickly(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     path = write(tmp_path, "\n".join(lines) + "\n")
     code = ("import sys\n"
-            "from salesim.simulator.scenario.schema import ScenarioError\n"
+            "from salesim.simulator.scenario.errors import ScenarioError\n"
             "from salesim.simulator.scenario.loader import load_scenario\n"
             "try:\n    load_scenario(sys.argv[1])\n"
             "except ScenarioError as err:\n    print(err)\n")

@@ -11,12 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesim.simulator.scenario.calendar import (
-    MAX_SPAN_DAYS,
-    WorkCalendar,
-    parse_hours,
-    weekday_numbers,
-)
+from salesim.simulator.scenario.calendar import MAX_SPAN_DAYS, WorkCalendar
+from salesim.simulator.scenario.worktime import parse_hours, weekday_numbers
 
 MONDAY = datetime.date(2024, 1, 1)  # a Monday: day 0 Mon, 4 Fri, 5 Sat, 6 Sun, 7 Mon, 8 Tue
 EPS = 1e-9

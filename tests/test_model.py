@@ -12,7 +12,8 @@ import pytest
 from salesim.simulator.engine.model import Leads, SalesModel
 from salesim.simulator.metrics.measure import step_visits
 from salesim.simulator.runner import replicate, simulate
-from salesim.simulator.scenario.schema import COOLED, Scenario
+from salesim.simulator.scenario.reasons import COOLED
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import scenario_from_yaml
 
 ONE_STEP = """

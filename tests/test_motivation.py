@@ -9,7 +9,7 @@ import pytest
 from salesim.simulator.engine.motivation import Drive, drive, pay_at_risk
 from salesim.simulator.metrics.money import payroll
 from salesim.simulator.runner import simulate
-from salesim.simulator.scenario.schema import Behaviour, PayScheme
+from salesim.simulator.scenario.roles import Behaviour, PayScheme
 from tests.conftest import scenario_from_yaml
 
 DEFAULTS = Behaviour()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from salesim.simulator.runner import simulate
-from salesim.simulator.scenario.schema import HANDOFF
+from salesim.simulator.scenario.reasons import HANDOFF
 from tests.conftest import scenario_from_yaml
 
 DEPARTMENT = """
@@ -100,7 +100,7 @@ def test_outsourced_leads_skip_in_house_qualification(runs: dict[str, pd.DataFra
 
 
 def test_full_cycle_needs_its_role() -> None:
-    from salesim.simulator.scenario.schema import ScenarioError
+    from salesim.simulator.scenario.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"org.full_cycle.replaces\[0\]"):
         scenario_from_yaml((DEPARTMENT % "full_cycle").replace(

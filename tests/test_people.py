@@ -12,7 +12,7 @@ import pytest
 
 from salesim.simulator.engine.model import Leads, SalesModel
 from salesim.simulator.runner import simulate
-from salesim.simulator.scenario.schema import OWNER_LEFT
+from salesim.simulator.scenario.reasons import OWNER_LEFT
 from tests.conftest import scenario_from_yaml
 
 ALWAYS_OPEN = '{weekdays: [mon, tue, wed, thu, fri, sat, sun], hours: "00:00-24:00"}'

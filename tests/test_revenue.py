@@ -19,7 +19,8 @@ from salesim.simulator.experiments.variants import Change, apply
 from salesim.simulator.metrics.money import recognised
 from salesim.simulator.plans.planfact import DEPARTMENT, plan_attainment, plan_fact
 from salesim.simulator.runner import simulate
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.errors import ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import BASELINE, scenario_from_yaml
 
 # One seller wins every lead after a day; one warehouse worker ships each order in 8 working

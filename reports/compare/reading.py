@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.errors import ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.documents import COMPARE_SCHEMA
 from salesim.simulator.store.experiment_folder import document_file
 from salesim.simulator.store.names import variant_file

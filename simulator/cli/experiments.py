@@ -46,8 +46,8 @@ from salesim.simulator.experiments.session import Experiment, run_session
 from salesim.simulator.experiments.settings import Settings
 from salesim.simulator.experiments.variants import ExperimentError
 from salesim.simulator.numbers import number_format
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.labels import Labels
-from salesim.simulator.scenario.schema import ScenarioError
 from salesim.simulator.store.atomic import OutputError, check_target
 from salesim.simulator.store.run_folder import default_out_dir
 

@@ -34,8 +34,9 @@ from salesim.simulator.plans.decompose import (
     rollup,
 )
 from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import read_yaml
-from salesim.simulator.scenario.schema import CalendarSpec, Scenario, ScenarioError
+from salesim.simulator.scenario.schema import CalendarSpec, Scenario
 from salesim.simulator.store.atomic import write_file
 from salesim.simulator.store.run_reader import ReportError, RunLog, read_run_log
 

@@ -14,6 +14,7 @@ from salesim.simulator.cli.console import LabBar, err, out, runs_progress
 from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_locale, fail
 from salesim.simulator.cli.run_print import print_run
 from salesim.simulator.cli.scenario import default_scenario, load_or_fail
+from salesim.simulator.engine.structure import organised
 from salesim.simulator.experiments.executors import open_backend
 from salesim.simulator.experiments.lab import Interrupted, Lab
 from salesim.simulator.experiments.records import reduce_run
@@ -86,7 +87,7 @@ def run(
     started = time.perf_counter()
     runs = _simulate(scenario, replications, jobs)
     elapsed = time.perf_counter() - started
-    doc = summary(scenario.organised(), scenario.seed, [r.metrics for r in runs])
+    doc = summary(organised(scenario), scenario.seed, [r.metrics for r in runs])
     check = None if quick else _confirm(scenario, runs, doc["bottleneck"], confirm_replications,
                                         jobs)
     doc["bottleneck"] = bottleneck_document(doc["bottleneck"],

@@ -13,8 +13,9 @@ from salesim.scenarios import shipped_scenario
 from salesim.simulator.cli.console import out
 from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_locale, fail
 from salesim.simulator.numbers import NumberFormat, number_format
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 
 __all__ = ["default_scenario", "load_or_fail", "register"]
 

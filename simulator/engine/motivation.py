@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salesim.simulator.scenario.schema import Behaviour, PayScheme
+from salesim.simulator.scenario.roles import Behaviour, PayScheme
 
 
 @dataclass(frozen=True)

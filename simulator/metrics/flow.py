@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from salesim.simulator.engine.events import FLOW_EVENTS
-from salesim.simulator.scenario.schema import COOLED, Scenario
+from salesim.simulator.scenario.reasons import COOLED
+from salesim.simulator.scenario.schema import Scenario
 
 __all__ = ["lead_table", "loss_table", "red_warnings", "stage_table", "stage_visits",
            "step_table", "step_visits"]

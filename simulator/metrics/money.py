@@ -15,7 +15,8 @@ import pandas as pd
 
 from salesim.simulator.plans.decompose import DEPARTMENT
 from salesim.simulator.scenario.months import Month, month_labels, months_of
-from salesim.simulator.scenario.schema import PayScheme, Role, Scenario
+from salesim.simulator.scenario.roles import PayScheme, Role
+from salesim.simulator.scenario.schema import Scenario
 
 KOPECK = Decimal("0.01")
 

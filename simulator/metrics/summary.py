@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from salesim.simulator.engine.structure import organised
 from salesim.simulator.metrics.measure import RunMetrics
 from salesim.simulator.metrics.stability import QueueStability, unstable_sentence
 from salesim.simulator.metrics.verdict import bottleneck_text
@@ -99,7 +100,7 @@ def summary(scenario: Scenario, seed: int, runs: Sequence[RunMetrics]) -> dict[s
                          for f in ("bookings", "revenue", "revenue_first", "revenue_repeat",
                                    "average_deal", "lead_to_deal", "lead_to_deal_days_median",
                                    "lead_to_cash_days_median")}))
-    doc["revenue_recognition"] = ("shipment" if scenario.organised().recognises_at_shipment()
+    doc["revenue_recognition"] = ("shipment" if organised(scenario).recognises_at_shipment()
                                   else "win")
     money = [r.money() for r in runs]
     doc.update(_numbers({f: [m[f] for m in money]

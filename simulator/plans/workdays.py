@@ -7,11 +7,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from salesim.simulator.plans.errors import PlanError
+from salesim.simulator.scenario.worktime import weekday_number
 
 __all__ = ["month_days", "parse_weekdays"]
-
-_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def parse_weekdays(text: str) -> tuple[int, ...]:
@@ -31,14 +29,10 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
         word = raw.strip().lower()
         if not word:
             continue
-        if word.isdigit() and int(word) < 7:
-            result.add(int(word))
-        elif word[:3] in _WEEKDAY_NAMES and _WEEKDAY_FULL[
-            _WEEKDAY_NAMES.index(word[:3])
-        ].startswith(word):
-            result.add(_WEEKDAY_NAMES.index(word[:3]))
-        else:
+        number = weekday_number(word, lenient=True)
+        if number is None:
             raise PlanError(f"unknown weekday {raw.strip()!r} (use mon,tue,wed,thu,fri,sat,sun)")
+        result.add(number)
     if not result:
         raise PlanError("no weekdays given")
     return tuple(sorted(result))

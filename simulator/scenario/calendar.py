@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["WorkCalendar", "parse_hours", "weekday_numbers"]
+from salesim.simulator.scenario.worktime import check_day_hours, check_weekdays
+
+__all__ = ["WorkCalendar"]
 
 MAX_IDLE_DAYS = 7305
 """Searches for working time fail rather than cross more than this many idle days (20 years)."""
@@ -35,13 +35,6 @@ MAX_SPAN_DAYS = 100_000
 
 _SNAP_RELATIVE = 2.0**-44
 """Relative float noise (256 ulps) within which work is taken to end exactly at closing time."""
-
-_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_LOOKUP: dict[str, int] = {
-    **{name: number for number, name in enumerate(_WEEKDAY_NAMES)},
-    **{name[:3]: number for number, name in enumerate(_WEEKDAY_NAMES)},
-}
-_HOURS_PATTERN = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 
 
 class WorkCalendar:
@@ -84,23 +77,8 @@ class WorkCalendar:
             ValueError: If ``0 <= day_start_hours < day_end_hours <= 24`` does not hold, if
                 ``weekdays`` is empty or holds values outside 0..6, or if ``span_days < 1``.
         """
-        start = float(day_start_hours)
-        end = float(day_end_hours)
-        if not 0.0 <= start < end <= 24.0:
-            raise ValueError(
-                "working hours must satisfy 0 <= day_start_hours < day_end_hours <= 24, "
-                f"got day_start_hours={day_start_hours!r}, day_end_hours={day_end_hours!r}"
-            )
-        days = frozenset(weekdays)
-        if not days:
-            raise ValueError("weekdays must contain at least one working weekday (0 = Monday)")
-        bad = sorted(
-            (day for day in days if isinstance(day, bool) or day not in range(7)), key=repr
-        )
-        if bad:
-            raise ValueError(
-                f"weekdays must be integers 0..6 (0 = Monday, 6 = Sunday), got {bad!r}"
-            )
+        start, end = check_day_hours(day_start_hours, day_end_hours)
+        days = check_weekdays(weekdays)
         if span_days < 1:
             raise ValueError(f"span_days must be at least 1, got {span_days!r}")
 
@@ -195,10 +173,7 @@ class WorkCalendar:
         """
         if not self.is_working_day(day_index):
             return None
-        return (
-            day_index + self.day_start_hours / 24.0,
-            day_index + self.day_end_hours / 24.0,
-        )
+        return day_index + self.day_start_hours / 24.0, day_index + self.day_end_hours / 24.0
 
     # --------------------------------------------------------------- moments
 
@@ -371,9 +346,8 @@ class WorkCalendar:
         """Extend the tables so that they hold every day up to the day of moment ``t``."""
         day = math.floor(t)
         if day >= MAX_SPAN_DAYS:
-            raise ValueError(
-                f"moment {t!r} days lies beyond the calendar's horizon of {MAX_SPAN_DAYS} days"
-            )
+            raise ValueError(f"moment {t!r} days lies beyond the calendar's horizon of "
+                             f"{MAX_SPAN_DAYS} days")
         self._fill(min(max(2 * self._span, day + 1), MAX_SPAN_DAYS))
 
     def _grow_for_work(self, idle_since_day: int) -> None:
@@ -384,9 +358,8 @@ class WorkCalendar:
                 tables reach more than ``MAX_IDLE_DAYS`` days further without a working day.
         """
         if self._span >= MAX_SPAN_DAYS:
-            raise ValueError(
-                f"no working time left within the calendar's horizon of {MAX_SPAN_DAYS} days"
-            )
+            raise ValueError(f"no working time left within the calendar's horizon of "
+                             f"{MAX_SPAN_DAYS} days")
         self._fill(min(2 * self._span, MAX_SPAN_DAYS))
         idle_since_day = max(idle_since_day, self._last_working_day)
         if self._span - 1 - idle_since_day > MAX_IDLE_DAYS:
@@ -425,71 +398,3 @@ def _check_time(t: float) -> None:
     """Raise ValueError unless ``t`` is a finite number."""
     if not math.isfinite(t):
         raise ValueError(f"time must be a finite number of days, got {t!r}")
-
-
-def weekday_numbers(names: Sequence[str]) -> frozenset[int]:
-    """Turn weekday names into weekday numbers (0 = Monday).
-
-    Args:
-        names: Names such as ``"mon"`` or ``"Monday"`` (case-insensitive, surrounding spaces
-            ignored). Duplicates are allowed.
-
-    Returns:
-        The weekday numbers; empty if ``names`` is empty.
-
-    Raises:
-        ValueError: If a name is not a weekday name (the message lists the allowed names), or
-            if ``names`` is a single string instead of a sequence of names.
-    """
-    if isinstance(names, str):
-        raise ValueError(
-            f"expected a list of weekday names, got the single string {names!r}; "
-            f"write e.g. [{names!r}]"
-        )
-    numbers: set[int] = set()
-    for name in names:
-        key = name.strip().lower() if isinstance(name, str) else None
-        if key is None or key not in _WEEKDAY_LOOKUP:
-            allowed = ", ".join(name[:3] for name in _WEEKDAY_NAMES)
-            raise ValueError(
-                f"unknown weekday {name!r}: allowed are {allowed} or the full names "
-                "(monday ... sunday), case-insensitive"
-            )
-        numbers.add(_WEEKDAY_LOOKUP[key])
-    return frozenset(numbers)
-
-
-def parse_hours(text: str) -> tuple[float, float]:
-    """Parse working hours written as ``"HH:MM-HH:MM"``.
-
-    Args:
-        text: E.g. ``"09:00-18:00"`` or ``"00:00-24:00"``; spaces around the parts are allowed
-            and the hour may have one digit (``"9:30-17:00"``).
-
-    Returns:
-        ``(day_start_hours, day_end_hours)``, e.g. ``(9.0, 18.0)``.
-
-    Raises:
-        ValueError: If the text is not of that form, a time is not a valid time of day
-            (00:00 to 24:00, minutes 00-59), or the start is not before the end.
-    """
-    expected = "expected working hours as 'HH:MM-HH:MM', e.g. '09:00-18:00'"
-    if not isinstance(text, str):
-        raise ValueError(f"{expected}, got {text!r}")
-    match = _HOURS_PATTERN.fullmatch(text)
-    if match is None:
-        raise ValueError(f"{expected}, got {text!r}")
-    h0, m0, h1, m1 = (int(part) for part in match.groups())
-    for hour, minute in ((h0, m0), (h1, m1)):
-        if minute > 59 or hour > 24 or (hour == 24 and minute != 0):
-            raise ValueError(
-                f"invalid time {hour:02d}:{minute:02d} in working hours {text!r}: "
-                "times run from 00:00 to 24:00 with minutes 00-59"
-            )
-    start = h0 + m0 / 60.0
-    end = h1 + m1 / 60.0
-    if not start < end:
-        raise ValueError(
-            f"working hours {text!r} must start before they end (a day cannot wrap past midnight)"
-        )
-    return start, end

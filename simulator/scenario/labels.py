@@ -19,14 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from salesim.simulator.scenario.schema import (
-    CHURNED,
-    COOLED,
-    HANDOFF,
-    NOT_CONVERTED,
-    OWNER_LEFT,
-    Scenario,
-)
+from salesim.simulator.scenario.reasons import CHURNED, COOLED, HANDOFF, NOT_CONVERTED, OWNER_LEFT
+from salesim.simulator.scenario.schema import Scenario
 
 __all__ = ["BUILT_IN_REASON_LABELS", "Kind", "Labels", "humanize", "label_of"]
 

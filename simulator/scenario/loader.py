@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from salesim.simulator.scenario.schema import Path, Scenario, ScenarioError, format_path
+from salesim.simulator.scenario.errors import Path, ScenarioError, format_path
+from salesim.simulator.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 5_000_000
 MAX_DEPTH = 64  # no scenario nests deeper; guards against recursion

@@ -17,8 +17,9 @@ from pydantic import ValidationError
 
 from salesim.simulator.engine.events import CATEGORICAL, COLUMNS
 from salesim.simulator.metrics.timeseries import events_from_table
+from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.documents import RunInfo, SummaryEnvelope, first_problem
 
 __all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "RunLog", "load_run",

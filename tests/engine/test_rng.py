@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from salesim.simulator.engine.model import draw_leads, draw_steps
+from salesim.simulator.engine.draws import draw_leads, draw_steps
 from salesim.simulator.engine.rng import STREAMS, Streams
 from tests.conftest import scenario_from_yaml
 

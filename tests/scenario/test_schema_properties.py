@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 
 from salesim.simulator.scenario.calendar import WorkCalendar
-from salesim.simulator.scenario.schema import Scenario, ScenarioError
+from salesim.simulator.scenario.errors import ScenarioError
+from salesim.simulator.scenario.schema import Scenario
 from tests.strategies import calendars, scenario_dicts
 
 

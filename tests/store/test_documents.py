@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from salesim.simulator.engine.structure import organised
 from salesim.simulator.metrics.summary import summary
 from salesim.simulator.runner import MeasuredRun, replicate
 from salesim.simulator.scenario.loader import load_scenario
@@ -44,7 +45,7 @@ def _as_json(doc: Any) -> Any:
 
 def _write_run(tiny: Scenario, runs: list[MeasuredRun], out: Path, info: RunInfo
                ) -> dict[str, Any]:
-    doc = summary(tiny.organised(), tiny.seed, [r.metrics for r in runs])
+    doc = summary(organised(tiny), tiny.seed, [r.metrics for r in runs])
     write_folder(out, run_files(tiny, doc, runs, info), force=False)
     return doc
 
