@@ -34,7 +34,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.metrics.flow import step_visits
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario

@@ -35,7 +35,7 @@ from salesim.reports.run.money import (
     revenue_section,
 )
 from salesim.reports.run.staff import sla_section, staff_section
-from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.metrics.flow import step_visits
 from salesim.simulator.scenario.labels import Labels
 from salesim.simulator.store.atomic import OutputError
 from salesim.simulator.store.run_reader import ReportError, RunFolder, load_run

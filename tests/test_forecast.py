@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from salesim.simulator.cli.main import app
 from salesim.simulator.engine.events import frame_from_columns
+from salesim.simulator.plans.credit import UNASSIGNED, sales
 from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
-from salesim.simulator.plans.planfact import DEPARTMENT, UNASSIGNED, sales
+from salesim.simulator.plans.schedule import DEPARTMENT
 from salesim.simulator.runner import Result, simulate
 from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import scenario_from_yaml

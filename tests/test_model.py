@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from salesim.simulator.engine.model import Leads, SalesModel
-from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.metrics.flow import step_visits
 from salesim.simulator.runner import replicate, simulate
 from salesim.simulator.scenario.reasons import COOLED
 from salesim.simulator.scenario.schema import Scenario

@@ -151,7 +151,7 @@ def test_pods_shield_a_segment_but_lose_the_pooling() -> None:
     of the same five sellers would."""
     def waits(structure: str) -> pd.Series:
         result = simulate(scenario_from_yaml(PODS % structure), seed=2)
-        from salesim.simulator.metrics.measure import step_visits
+        from salesim.simulator.metrics.flow import step_visits
 
         visits = step_visits(result.events, result.scenario)
         calls = visits[visits["step"] == "call"]

@@ -13,16 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesim.simulator.engine.events import frame_from_columns
-from salesim.simulator.plans.decompose import PlanError, decompose
-from salesim.simulator.plans.planfact import (
-    DEPARTMENT,
-    UNASSIGNED,
-    credit_day,
-    plan_fact,
-    plan_managers,
-    plan_months,
-    sales,
-)
+from salesim.simulator.plans.credit import UNASSIGNED, credit_day, sales
+from salesim.simulator.plans.decompose import decompose
+from salesim.simulator.plans.errors import PlanError
+from salesim.simulator.plans.months import plan_managers, plan_months
+from salesim.simulator.plans.planfact import plan_fact
+from salesim.simulator.plans.schedule import DEPARTMENT
 from salesim.simulator.runner import Result, simulate
 from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import scenario_from_yaml

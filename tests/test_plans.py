@@ -15,22 +15,20 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from salesim.simulator.cli.plan import register
-from salesim.simulator.plans.decompose import (
+from salesim.simulator.plans.decompose import decompose
+from salesim.simulator.plans.errors import PlanError
+from salesim.simulator.plans.exact import apportion, cumulative_split
+from salesim.simulator.plans.explain import explain
+from salesim.simulator.plans.rollup import rollup
+from salesim.simulator.plans.schedule import (
     DEPARTMENT,
     POLICIES,
     Decomposition,
     Manager,
-    PlanError,
     PlanRow,
-    apportion,
-    cumulative_split,
-    decompose,
-    explain,
-    month_days,
-    parse_weekdays,
-    rollup,
     to_frame,
 )
+from salesim.simulator.plans.workdays import month_days, parse_weekdays
 
 D = Decimal
 KOPECK = D("0.01")

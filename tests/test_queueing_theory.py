@@ -32,7 +32,7 @@ import pytest
 import yaml
 from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
 
-from salesim.simulator.metrics.measure import step_visits
+from salesim.simulator.metrics.flow import step_visits
 from salesim.simulator.runner import simulate
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario

@@ -29,7 +29,8 @@ from salesim.reports.layout import Figure, KpiGrid, Paragraph
 from salesim.reports.run_report import CHARTS_DIR, HTML_NAME, MD_NAME, assemble, build_report
 from salesim.simulator.cli.main import app as salesim_app
 from salesim.simulator.cli.report import register
-from salesim.simulator.metrics.measure import measure, step_visits
+from salesim.simulator.metrics.flow import step_visits
+from salesim.simulator.metrics.measure import measure
 from salesim.simulator.metrics.timeseries import (
     day_periods,
     revenue_by_day,

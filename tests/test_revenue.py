@@ -17,7 +17,8 @@ from salesim.simulator.cli.main import app
 from salesim.simulator.experiments import records as rec
 from salesim.simulator.experiments.variants import Change, apply
 from salesim.simulator.metrics.money import recognised
-from salesim.simulator.plans.planfact import DEPARTMENT, plan_attainment, plan_fact
+from salesim.simulator.plans.planfact import plan_attainment, plan_fact
+from salesim.simulator.plans.schedule import DEPARTMENT
 from salesim.simulator.runner import simulate
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.schema import Scenario

@@ -6,7 +6,7 @@ from typing import Any
 
 from salesim.reports.layout import Column, Details, Paragraph, Section, Table
 from salesim.reports.run.context import RunContext, date_text
-from salesim.simulator.metrics.measure import MIN_WAIT_WORK_HOURS
+from salesim.simulator.metrics.bottleneck import MIN_WAIT_WORK_HOURS
 from salesim.simulator.metrics.summary import t_critical
 from salesim.simulator.numbers import finite
 from salesim.simulator.units import HIGH_UTILIZATION

@@ -17,7 +17,7 @@ from salesim.reports.layout import Column, Paragraph, Section, Table
 from salesim.reports.run.context import RunContext, warmup_until
 from salesim.simulator.metrics.timeseries import revenue_by_day
 from salesim.simulator.numbers import finite
-from salesim.simulator.plans.decompose import DEPARTMENT
+from salesim.simulator.plans.schedule import DEPARTMENT
 
 __all__ = ["cash_section", "channels_section", "losses_section", "plan_fact_section",
            "revenue_section"]

@@ -21,19 +21,13 @@ from rich.console import Console
 
 from salesim.simulator.cli.errors import OneLineErrors, fail
 from salesim.simulator.cli.plan_tables import day_tables, forecast_tables, places_of, rollup_tables
-from salesim.simulator.plans.decompose import (
-    POLICIES,
-    Decomposition,
-    Manager,
-    PlanError,
-    RollupPeriod,
-    decompose,
-    explain,
-    month_days,
-    parse_weekdays,
-    rollup,
-)
+from salesim.simulator.plans.decompose import decompose
+from salesim.simulator.plans.errors import PlanError
+from salesim.simulator.plans.explain import explain
 from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
+from salesim.simulator.plans.rollup import rollup
+from salesim.simulator.plans.schedule import POLICIES, Decomposition, Manager, RollupPeriod
+from salesim.simulator.plans.workdays import month_days, parse_weekdays
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import read_yaml
 from salesim.simulator.scenario.schema import CalendarSpec, Scenario

@@ -9,15 +9,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from salesim.simulator.plans.decompose import (
-    DEPARTMENT,
-    Decomposition,
-    Manager,
-    PlanRow,
-    RollupRow,
-)
-from salesim.simulator.plans.forecast import Forecast
-from salesim.simulator.plans.planfact import UNASSIGNED
+from salesim.simulator.plans.credit import UNASSIGNED
+from salesim.simulator.plans.outlook import Forecast
+from salesim.simulator.plans.schedule import DEPARTMENT, Decomposition, Manager, PlanRow, RollupRow
 
 __all__ = ["day_tables", "forecast_tables", "places_of", "rollup_tables"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from salesim.simulator.metrics.bottleneck import MIN_WAIT_WORK_HOURS, Bottleneck, bottleneck
+from salesim.simulator.metrics.bottleneck import Bottleneck, bottleneck
 from salesim.simulator.metrics.capacity import role_tables, stability
 from salesim.simulator.metrics.clients import cash_table, clients_table, first_cash, invoices
 from salesim.simulator.metrics.flow import (
@@ -46,7 +46,7 @@ from salesim.simulator.plans.planfact import Attainment, plan_attainment
 from salesim.simulator.scenario.schema import Scenario
 
 # reports/ still imports step_visits and MIN_WAIT_WORK_HOURS from here
-__all__ = ["MIN_WAIT_WORK_HOURS", "RunMetrics", "measure", "step_visits"]
+__all__ = ["RunMetrics", "measure"]
 
 
 # -- everything for one run ---------------------------------------------------------------------

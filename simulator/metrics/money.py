@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesim.simulator.plans.decompose import DEPARTMENT
+from salesim.simulator.plans.schedule import DEPARTMENT
 from salesim.simulator.scenario.months import Month, month_labels, months_of
 from salesim.simulator.scenario.roles import PayScheme, Role
 from salesim.simulator.scenario.schema import Scenario
@@ -143,7 +143,7 @@ PlanFact = dict[tuple[str, str], tuple[Decimal, Decimal]]  # (month, manager) â†
 
 def _plan_fact_by_manager(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario
                           ) -> PlanFact | None:
-    from salesim.simulator.plans.decompose import PlanError
+    from salesim.simulator.plans.errors import PlanError
     from salesim.simulator.plans.planfact import (
         plan_fact,  # planfact builds on plans; only pay needs it here
     )

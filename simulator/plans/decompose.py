@@ -48,8 +48,6 @@ from salesim.simulator.plans.exact import (
     round_div,
     units,
 )
-from salesim.simulator.plans.explain import explain
-from salesim.simulator.plans.rollup import rollup
 from salesim.simulator.plans.schedule import (
     DEPARTMENT,
     POLICIES,
@@ -57,36 +55,13 @@ from salesim.simulator.plans.schedule import (
     Manager,
     PlanRow,
     Policy,
-    RollupPeriod,
-    RollupRow,
     Status,
     WorkDay,
     off_reason,
-    to_frame,
 )
-from salesim.simulator.plans.workdays import month_days, parse_weekdays
 
 # the decomposition's public names, wherever they live in plans/
-__all__ = [
-    "DEPARTMENT",
-    "POLICIES",
-    "Decomposition",
-    "Manager",
-    "PlanError",
-    "PlanRow",
-    "Policy",
-    "RollupPeriod",
-    "RollupRow",
-    "WorkDay",
-    "apportion",
-    "cumulative_split",
-    "decompose",
-    "explain",
-    "month_days",
-    "parse_weekdays",
-    "rollup",
-    "to_frame",
-]
+__all__ = ["decompose"]
 
 
 # --------------------------------------------------------------------------------------------

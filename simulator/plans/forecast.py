@@ -48,8 +48,6 @@ from salesim.simulator.units import MONTH_DAYS
 
 __all__ = [
     "MIN_SAMPLES",
-    "Activity",
-    "Forecast",
     "Forecaster",
     "accuracy_by_day",
     "forecast",

@@ -36,19 +36,14 @@ from decimal import Decimal
 import pandas as pd
 
 from salesim.simulator.plans.credit import (
-    KOPECK,
     UNASSIGNED,
     cash_received,
-    credit_day,
-    event_text,
-    owner_so_far,
     require_plan,
     sales,
 )
 from salesim.simulator.plans.months import (
     PlanMonth,
     decompose_month,
-    manager_plans,
     plan_managers,
     plan_months,
 )
@@ -56,22 +51,7 @@ from salesim.simulator.plans.schedule import DEPARTMENT, Manager
 from salesim.simulator.scenario.schema import SalesPlan, Scenario
 
 # plan/fact's public names, wherever they live in plans/
-__all__ = [
-    "DEPARTMENT",
-    "KOPECK",
-    "UNASSIGNED",
-    "PlanMonth",
-    "cash_received",
-    "credit_day",
-    "event_text",
-    "manager_plans",
-    "owner_so_far",
-    "plan_fact",
-    "plan_managers",
-    "plan_months",
-    "require_plan",
-    "sales",
-]
+__all__ = ["plan_fact"]
 
 DAILY_COLUMNS = (
     "month", "date", "working_day", "manager", "working", "base_plan", "target", "actual",

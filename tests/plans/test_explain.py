@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from salesim.simulator.plans.decompose import Manager, decompose
+from salesim.simulator.plans.decompose import decompose
 from salesim.simulator.plans.explain import explain
+from salesim.simulator.plans.schedule import Manager
 
 
 def test_next_day_explanation_of_a_small_plan() -> None:
