@@ -19,7 +19,7 @@ from salesim.simulator.experiments.variants import ExperimentError
 from salesim.simulator.store.atomic import OutputError
 from salesim.simulator.store.documents import COMPARE_SCHEMA, SWEEP_SCHEMA
 from salesim.simulator.store.experiment_folder import read_experiment
-from tests.test_experiments import TINY
+from tests.experiments.test_experiments import TINY
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The typed Bottleneck of the queue screen, on the hand-built log of ``tests.test_metrics``."""
+"""The typed Bottleneck of the queue screen, on the hand-built log of
+``tests.metrics.test_metrics``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from salesim.simulator.metrics.bottleneck import (
 from salesim.simulator.metrics.measure import measure
 from salesim.simulator.metrics.stability import STABLE
 from salesim.simulator.metrics.verdict import bottleneck_text, run_verdict
-from tests.test_metrics import EVENTS, STAFF, TINY
+from tests.metrics.test_metrics import EVENTS, STAFF, TINY
 
 
 def test_a_queue_of_twelve_working_hours_is_a_capacity_bottleneck() -> None:

@@ -1,5 +1,5 @@
 """Flow (visits, funnel) and capacity (utilisation, queues) on the hand-built log of
-``tests.test_metrics``: one seller, three leads over ten round-the-clock days."""
+``tests.metrics.test_metrics``: one seller, three leads over ten round-the-clock days."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from salesim.simulator.metrics.capacity import (
     role_tables,
 )
 from salesim.simulator.metrics.flow import lead_table, loss_table, stage_visits, step_visits
-from tests.test_metrics import EVENTS, STAFF, TINY
+from tests.metrics.test_metrics import EVENTS, STAFF, TINY
 
 WINDOW = (0.0, 10.0)
 

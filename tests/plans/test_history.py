@@ -1,12 +1,12 @@
 """The pipeline history behind the bottom-up forecast, on the hand-built log of
-``tests.test_metrics`` (leads 0 and 1 pass the seller's call; lead 0 wins on day 3)."""
+``tests.metrics.test_metrics`` (leads 0 and 1 pass the seller's call; lead 0 wins on day 3)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from salesim.simulator.plans.history import build_history, win_share
-from tests.test_metrics import EVENTS
+from tests.metrics.test_metrics import EVENTS
 
 
 def test_snapshots_place_each_lead_at_the_end_of_each_day() -> None:

@@ -1,5 +1,5 @@
 """The plan's months, pro rata for the months a run covers in part (scenario of
-``tests.test_planfact``: Mon 2026-01-26 to Fri 2026-03-06, 23 Feb a holiday)."""
+``tests.plans.test_planfact``: Mon 2026-01-26 to Fri 2026-03-06, 23 Feb a holiday)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from salesim.simulator.plans.credit import credit_day
 from salesim.simulator.plans.months import manager_plans, plan_managers, plan_months
-from tests.test_planfact import EVENTS as PF_EVENTS
-from tests.test_planfact import PF
+from tests.plans.test_planfact import EVENTS as PF_EVENTS
+from tests.plans.test_planfact import PF
 
 
 def test_partial_months_get_the_plan_pro_rata() -> None:

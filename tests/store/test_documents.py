@@ -24,7 +24,7 @@ from salesim.simulator.store.documents import (
 )
 from salesim.simulator.store.run_folder import run_files, summary_writer
 from salesim.simulator.store.run_reader import ReportError, load_run, read_run_log
-from tests.test_experiments import TINY
+from tests.experiments.test_experiments import TINY
 
 
 @pytest.fixture(scope="module")

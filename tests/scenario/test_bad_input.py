@@ -28,8 +28,8 @@ import pytest
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MARK = "#!"
 
 SEASONS = "    seasonality: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"

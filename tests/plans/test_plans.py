@@ -29,6 +29,7 @@ from salesim.simulator.plans.schedule import (
     to_frame,
 )
 from salesim.simulator.plans.workdays import month_days, parse_weekdays
+from tests.conftest import ROOT
 
 D = Decimal
 KOPECK = D("0.01")
@@ -573,7 +574,7 @@ def test_cli_csv_is_written_and_not_overwritten(tmp_path: Path) -> None:
 def test_cli_calendar_file_gives_weekdays_and_holidays(tmp_path: Path) -> None:
     # May 2026 on the default scenario's calendar: 21 weekdays less 1 and 11 May (holidays)
     code, out, _err = run_cli("--plan", "1900000", "--month", "2026-05", "--managers", "1",
-                              "--calendar", str(Path(__file__).parents[1] / "scenarios"
+                              "--calendar", str(ROOT / "scenarios"
                                                 / "b2b_baseline.yaml"))
     assert code == 0, out
     assert "19 working days" in out and "100,000.00" in out

@@ -1,8 +1,8 @@
 """Stability: a queue that grows without bound is told from one that follows growing demand.
 
-Theory (``tests/queueing.py``): an M/M/1 station fed at λ with service rate μ is stable only if
-ρ = λ/μ < 1; at ρ > 1 its queue grows at λ − μ a day and the share of the work it cannot serve
-is 1 − 1/ρ.
+Theory (``tests/theory/queueing.py``): an M/M/1 station fed at λ with service rate μ is stable
+only if ρ = λ/μ < 1; at ρ > 1 its queue grows at λ − μ a day and the share of the work it cannot
+serve is 1 − 1/ρ.
 """
 
 from __future__ import annotations

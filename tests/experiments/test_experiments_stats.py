@@ -26,8 +26,8 @@ from salesim.simulator.experiments.stats import (
     unpaired_difference,
 )
 from salesim.simulator.experiments.variants import Change, ExperimentError, Variant, apply
-from tests.test_experiments import TINY, inline_lab, tiny
-from tests.test_experiments_cli import run
+from tests.cli.test_experiments_cli import run
+from tests.experiments.test_experiments import TINY, inline_lab, tiny
 
 
 def test_common_random_numbers_give_narrower_intervals_than_independent_runs() -> None:

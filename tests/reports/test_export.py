@@ -15,7 +15,7 @@ from salesim.reports.export import CSV_COLUMNS, LOST, MILESTONES, WON, activity_
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.store.run_reader import ReportError, read_events
 from tests.conftest import BASELINE
-from tests.test_reports import cli, copy_run, make_run
+from tests.reports.test_reports import cli, copy_run, make_run
 
 runner = CliRunner()
 XES = "{http://www.xes-standard.org/}"

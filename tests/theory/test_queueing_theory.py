@@ -13,7 +13,7 @@ by waits censored at the horizon, both well under 1 %). A band is worthless when
 small: the power guard ``Z·SE ≤ MAX_REL_BAND × theory``.
 
 Scenarios are built from ``scenarios/validation/*.yaml`` (see ``docs/validation.md``); the analytic
-formulas are in ``tests/queueing.py``. Replications run in ``JOBS`` worker processes.
+formulas are in ``tests/theory/queueing.py``. Replications run in ``JOBS`` worker processes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,7 +35,8 @@ from salesim.simulator.metrics.flow import step_visits
 from salesim.simulator.runner import simulate
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario
-from tests.queueing import (
+from tests.conftest import ROOT
+from tests.theory.queueing import (
     MMc,
     erlang_c,
     erlang_gi_m1_wait,
@@ -46,7 +46,6 @@ from tests.queueing import (
     relaxation_time,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 MMC_FILE = ROOT / "scenarios" / "validation" / "mmc_single.yaml"
 TANDEM_FILE = ROOT / "scenarios" / "validation" / "tandem_jackson.yaml"
 BASELINE_FILE = ROOT / "scenarios" / "b2b_baseline.yaml"

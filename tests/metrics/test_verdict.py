@@ -31,7 +31,7 @@ from salesim.simulator.experiments.verdict import (
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario
 from tests.conftest import ROOT, SHIPPED_SCENARIOS, scenario_from_yaml
-from tests.test_bottleneck import TANDEM
+from tests.metrics.test_bottleneck_runs import TANDEM
 
 COOLING_TANDEM = """
 name: cooling_tandem

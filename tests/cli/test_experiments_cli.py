@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from salesim.simulator.cli.experiments import register
 from tests.conftest import ROOT
-from tests.test_experiments import TINY
+from tests.experiments.test_experiments import TINY
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 register(app)

@@ -20,8 +20,8 @@ import pytest
 from salesim.simulator.experiments.executors import open_backend
 from salesim.simulator.experiments.lab import Lab
 from salesim.simulator.experiments.variants import Change, ExperimentError, Variant, apply
-from tests.test_experiments import TINY, inline_lab, tiny
-from tests.test_experiments_cli import run
+from tests.cli.test_experiments_cli import run
+from tests.experiments.test_experiments import TINY, inline_lab, tiny
 
 if os.environ.get("CI"):
     distributed: Any = importlib.import_module("distributed")

@@ -31,7 +31,7 @@ from salesim.simulator.cli.experiments import register
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.store.run_reader import ReportError
 from tests.conftest import ROOT
-from tests.test_reports import PNG, _overlaps
+from tests.reports.test_reports import PNG, _overlaps
 
 CASES = ROOT / "scenarios" / "cases" / "trading_company"
 BASE_YAML = CASES / "c_assortment_and_discounts.yaml"

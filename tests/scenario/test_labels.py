@@ -8,7 +8,7 @@ from salesim.simulator.metrics.verdict import bottleneck_text
 from salesim.simulator.scenario.labels import Labels, humanize, label_of
 from salesim.simulator.scenario.loader import load_scenario
 from tests.conftest import BASELINE
-from tests.test_bad_input import BASE, write
+from tests.scenario.test_bad_input import BASE, write
 
 
 def test_fallback_turns_names_into_words() -> None:

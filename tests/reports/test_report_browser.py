@@ -10,7 +10,7 @@ import pytest
 
 from salesim.reports.run_report import HTML_NAME, build_report
 from tests.conftest import BASELINE
-from tests.test_reports import Page, copy_run, make_run
+from tests.reports.test_reports import Page, copy_run, make_run
 
 CHROMIUM = Path(os.environ.get("SALESIM_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,4 +1,4 @@
-"""Analytic queueing formulas used to validate the engine (``tests/test_queueing_theory.py``).
+"""Analytic queueing formulas that validate the engine (``tests/theory/test_queueing_theory.py``).
 
 Notation: ``lam`` = arrival rate λ, ``mu`` = service rate μ of one server, ``c`` = servers,
 offered load ``a = λ/μ`` (Erlangs), utilisation ``ρ = a/c``. Any consistent time unit works; the
