@@ -157,6 +157,7 @@ class Staffing:
         self.pools: dict[Seat, RolePool] = {}
         self._pools_of: dict[str, list[RolePool]] = {}
         self._hired: dict[str, int] = {}
+        self._serving: dict[tuple[str, str], RolePool] = {}  # (role, segment) → pool, on demand
         day_zero = teams(scenario)
         for team in day_zero:
             self.pools[team.seat] = RolePool(env, team.seat)
@@ -172,7 +173,11 @@ class Staffing:
 
     def pool(self, role: str, segment: str) -> RolePool:
         """The pool of a role that serves a segment (the segment's pod, if any)."""
-        return self.pools[seat_of(self.scenario.org, role, segment)]
+        key = (role, segment)
+        found = self._serving.get(key)
+        if found is None:
+            found = self._serving[key] = self.pools[seat_of(self.scenario.org, role, segment)]
+        return found
 
     def active(self, role: str) -> list[Staff]:
         return [s for pool in self._pools_of[role] for s in pool.active]
