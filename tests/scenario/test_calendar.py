@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from salesim.simulator.scenario.calendar import MAX_SPAN_DAYS, WorkCalendar
 from salesim.simulator.scenario.worktime import parse_hours, weekday_numbers
+from tests.strategies import calendars
 
 MONDAY = datetime.date(2024, 1, 1)  # a Monday: day 0 Mon, 4 Fri, 5 Sat, 6 Sun, 7 Mon, 8 Tue
 EPS = 1e-9
@@ -374,28 +375,6 @@ def test_parse_hours_rejects_non_text() -> None:
 
 
 # ------------------------------------------------------------------ properties
-
-
-@st.composite
-def calendars(draw: st.DrawFn) -> WorkCalendar:
-    """Random calendars: weekdays, hours on a minute grid, holidays, a small span.
-
-    Days are at least one hour long, so that the work fits in the calendar's horizon (and the
-    test stays fast) even with a single working weekday.
-    """
-    weekdays = draw(st.frozensets(st.integers(0, 6), min_size=1))
-    start_minute = draw(st.integers(0, 23 * 60))
-    end_minute = draw(st.integers(start_minute + 60, 24 * 60))
-    holiday_days = draw(st.frozensets(st.integers(0, 60), max_size=30))
-    start = draw(st.dates(datetime.date(2020, 1, 1), datetime.date(2030, 12, 31)))
-    return WorkCalendar(
-        start,
-        weekdays=weekdays,
-        day_start_hours=start_minute / 60,
-        day_end_hours=end_minute / 60,
-        holidays=frozenset(start + datetime.timedelta(days=d) for d in holiday_days),
-        span_days=draw(st.integers(1, 40)),
-    )
 
 
 times = st.floats(min_value=-2.0, max_value=90.0)
