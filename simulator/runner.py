@@ -29,7 +29,8 @@ class Result:
     staff: pd.DataFrame  # staff_id, role, pod, speed, skill, hired_at, left_at (NaN: still there)
 
     def metrics(self) -> RunMetrics:
-        """KPI tables and the bottleneck verdict of this run (pure; computed on each call)."""
+        """KPI tables and the bottleneck verdict of this run (pure; a new, lazily computed set
+        on each call)."""
         return measure(self.events, self.staff, self.scenario)
 
 
@@ -62,7 +63,8 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
 
 def simulate_and_measure(scenario: Scenario, seed: int, replication: int) -> MeasuredRun:
     result = simulate(scenario, seed, replication)
-    return MeasuredRun(result, result.metrics())
+    # every table is computed here, in the worker, not by whoever receives the run
+    return MeasuredRun(result, result.metrics().complete())
 
 
 def replicate(scenario: Scenario, replications: int, seed: int | None = None,

@@ -25,12 +25,15 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
     """Per role and per person: busy and available working hours, utilisation, queue length."""
     start, end = window
     span = end - start
-    worked = visits[visits["t_start"].notna()]
+    columns = visits[["role", "staff_id", "t_enqueue", "t_start", "t_finish"]]
+    rows_of = columns.groupby("role", sort=False).indices
+    none = np.zeros(0, dtype=np.intp)
     people_rows = []
     role_rows = []
     for role in scenario.roles:
         cal = scenario.work_calendar(role.name)
-        w = worked[worked["role"] == role.name]
+        of_role = columns.iloc[rows_of.get(role.name, none)]
+        w = of_role[of_role["t_start"].notna()]
         finish = w["t_finish"].fillna(end).to_numpy(dtype=np.float64)
         began = w["t_start"].to_numpy(dtype=np.float64)
         busy = (cal.work_clock(np.clip(finish, start, end))
@@ -55,7 +58,7 @@ def role_tables(visits: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
                 "busy_hours": hours, "available_hours": available,
                 "utilization": hours / available if available > 0 else math.nan,
             })
-        queued = visits[(visits["role"] == role.name) & visits["t_enqueue"].notna()]
+        queued = of_role[of_role["t_enqueue"].notna()]
         q_end = queued["t_start"].fillna(end).clip(upper=end)
         q_start = queued["t_enqueue"].clip(lower=start)
         queue_days = float((q_end - q_start).clip(lower=0).sum())

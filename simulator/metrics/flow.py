@@ -103,13 +103,21 @@ def _quantiles(values: pd.Series) -> tuple[float, float, float]:
 def _sla_breaches(visits: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.Series:
     """Per visit: did the staff part (queue + work) take longer than the step's SLA?"""
     sla = {(st.name, sp.name): sp.sla_days for st in scenario.stages for sp in st.steps}
-    limit = np.array([sla.get(k) or np.inf for k in zip(visits["stage"], visits["step"],
-                                                        strict=True)], dtype=np.float64)
+    limit = _per_row(visits, ["stage", "step"], lambda key: sla.get(key) or np.inf)
     began = visits["t_enqueue"].fillna(visits["t_enter"])
     with_staff = visits["t_start"].notna() | visits["t_enqueue"].notna()
     unfinished_until = np.where(with_staff, horizon, visits["t_enter"])
     ended = visits["t_finish"].where(visits["t_finish"].notna(), unfinished_until)
     return pd.Series((ended - began).to_numpy() > limit, index=visits.index)
+
+
+def _per_row(frame: pd.DataFrame, columns: list[str], value_of: Any) -> np.ndarray[Any, Any]:
+    """``value_of((value, ...))`` of each row's ``columns`` (as strings), computed once per
+    distinct combination."""
+    grouped = frame.groupby(columns, sort=False, observed=True)
+    keys = grouped.size().index  # in the order of ngroup's numbers (sort=False)
+    values = np.array([value_of(tuple(str(part) for part in key)) for key in keys])
+    return values[grouped.ngroup().to_numpy()] if len(values) else np.zeros(len(frame))
 
 
 def step_table(visits: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -162,8 +170,7 @@ def stage_visits(visits: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                                                for sp in st.steps)
                   for st in scenario.stages for seg in scenario.segments
                   for ch in scenario.channels}
-    need = np.array([applicable[k] for k in zip(stages["stage"], stages["segment"].astype(str),
-                                                stages["channel"].astype(str), strict=True)])
+    need = _per_row(stages, ["stage", "segment", "channel"], applicable.__getitem__)
     stages["converted"] = stages["n_convert"].to_numpy() >= need
     stages["done"] = stages["converted"] | stages["lost"]
     stages["t_exit"] = stages["t_last"].where(stages["done"], np.inf)

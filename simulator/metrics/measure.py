@@ -13,7 +13,7 @@ Nothing here runs the model or reads files. Conventions (see ``docs/model.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -40,7 +40,7 @@ from salesim.simulator.metrics.money import (
     weekly_ranking,
 )
 from salesim.simulator.metrics.sales import channel_table, monthly_revenue, overall
-from salesim.simulator.metrics.stability import STABLE, Stability
+from salesim.simulator.metrics.stability import Stability
 from salesim.simulator.metrics.verdict import run_verdict
 from salesim.simulator.plans.planfact import Attainment, plan_attainment
 from salesim.simulator.scenario.schema import Scenario
@@ -52,30 +52,29 @@ __all__ = ["RunMetrics", "measure"]
 # -- everything for one run ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class RunMetrics:
-    """All tables of one run."""
+    """All tables of one run, each computed when it is first read and then kept.
 
-    overall: dict[str, Any]
-    stages: pd.DataFrame
-    steps: pd.DataFrame
-    losses: pd.DataFrame
-    roles: pd.DataFrame
-    people: pd.DataFrame
-    channels: pd.DataFrame
-    monthly: pd.DataFrame
-    bottleneck: Bottleneck
-    verdict: str  # the bottleneck's, in words, with the stability warning
-    pnl: pd.DataFrame
-    payroll: pd.DataFrame
-    cash: pd.DataFrame
-    clients: pd.DataFrame
-    activity: pd.DataFrame
-    ranking: pd.DataFrame
-    warnings: pd.DataFrame
-    window: tuple[float, float] = field(default=(0.0, 0.0))
-    attainment: Attainment | None = None  # against the scenario's plan, if it has one
-    stability: Stability = STABLE
+    A caller that reads a few headline figures (an experiment's record) pays only for the tables
+    those figures need; :meth:`complete` computes every table (before a run is sent to another
+    process, or to time the whole).
+    """
+
+    TABLES = ("overall", "stages", "steps", "losses", "roles", "people", "channels", "monthly",
+              "bottleneck", "verdict", "pnl", "payroll", "cash", "clients", "activity", "ranking",
+              "warnings", "attainment", "stability")
+
+    def __init__(self, events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> None:
+        self.events = events
+        self.staff = staff
+        self.scenario = scenario
+        self.window = (scenario.warmup_days, scenario.horizon_days)
+
+    def complete(self) -> RunMetrics:
+        """Compute every table now (and return self)."""
+        for name in self.TABLES:
+            getattr(self, name)
+        return self
 
     def money(self) -> dict[str, float]:
         """Totals of the P&L over the run: revenue, costs, profit."""
@@ -83,46 +82,129 @@ class RunMetrics:
         totals["payroll"] = totals["payroll_fixed"] + totals["payroll_variable"]
         return totals
 
+    # -- what several tables share -------------------------------------------------------------
+
+    @cached_property
+    def _all_visits(self) -> pd.DataFrame:
+        """Every step visit, warm-up included: time averages (utilisation, queues) cover every
+        lead present in the window."""
+        return step_visits(self.events, self.scenario)
+
+    @cached_property
+    def _visits(self) -> pd.DataFrame:
+        """The step visits that entered in the window (a step's flow counts these, leads and
+        repeat orders alike, so that Little's law holds on its figures with a warm-up too)."""
+        visits = self._all_visits
+        return visits[visits["t_enter"] >= self.window[0]]
+
+    @cached_property
+    def _all_stage_rows(self) -> pd.DataFrame:
+        return stage_visits(self._all_visits, self.scenario)
+
+    @cached_property
+    def _counted_leads(self) -> pd.DataFrame:
+        leads = lead_table(self.events)
+        return leads[leads["t_arrive"] >= self.window[0]]
+
+    @cached_property
+    def _sold(self) -> pd.DataFrame:
+        return in_window(booked(self.events), self.scenario)
+
+    @cached_property
+    def _revenue(self) -> pd.DataFrame:
+        return in_window(recognised(self.events, self.scenario), self.scenario)
+
+    @cached_property
+    def _role_and_people(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return role_tables(self._all_visits, self.staff, self.scenario, self.window)
+
+    # -- the tables ----------------------------------------------------------------------------
+
+    @cached_property
+    def overall(self) -> dict[str, Any]:
+        return overall(self._counted_leads, self._sold, self._revenue,
+                       first_cash(invoices(self.events), self.scenario))
+
+    @cached_property
+    def stages(self) -> pd.DataFrame:
+        rows = self._all_stage_rows
+        return stage_table(rows[rows["t_enter"] >= self.window[0]], rows, self.scenario,
+                           self.window)
+
+    @cached_property
+    def steps(self) -> pd.DataFrame:
+        return step_table(self._visits, self.scenario)
+
+    @cached_property
+    def losses(self) -> pd.DataFrame:
+        return loss_table(self._visits)
+
+    @cached_property
+    def roles(self) -> pd.DataFrame:
+        return self._role_and_people[0]
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        return self._role_and_people[1]
+
+    @cached_property
+    def channels(self) -> pd.DataFrame:
+        return channel_table(self._counted_leads, self._revenue, self.scenario)
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        return monthly_revenue(self._sold, self._revenue, self.scenario)
+
+    @cached_property
+    def bottleneck(self) -> Bottleneck:
+        return bottleneck(self.stages, self.roles, self._all_visits, self.scenario, self.window)
+
+    @cached_property
+    def verdict(self) -> str:
+        """The bottleneck's verdict, in words, with the stability warning."""
+        return run_verdict(self.bottleneck, self.stability, self.scenario)
+
+    @cached_property
+    def pnl(self) -> pd.DataFrame:
+        return pnl(self.events, self.staff, self.scenario, self.payroll)
+
+    @cached_property
+    def payroll(self) -> pd.DataFrame:
+        return payroll(self.events, self.staff, self.scenario)
+
+    @cached_property
+    def cash(self) -> pd.DataFrame:
+        return cash_table(self.events, self.scenario)
+
+    @cached_property
+    def clients(self) -> pd.DataFrame:
+        return clients_table(self.events, self.scenario)
+
+    @cached_property
+    def activity(self) -> pd.DataFrame:
+        return activity_table(self.events)
+
+    @cached_property
+    def ranking(self) -> pd.DataFrame:
+        return weekly_ranking(self.events, self.scenario)
+
+    @cached_property
+    def warnings(self) -> pd.DataFrame:
+        return red_warnings(self._visits)
+
+    @cached_property
+    def attainment(self) -> Attainment | None:
+        """Against the scenario's plan, if it has one."""
+        if self.scenario.plan is None:
+            return None
+        return plan_attainment(self.events, self.scenario)
+
+    @cached_property
+    def stability(self) -> Stability:
+        return stability(self._all_visits, self.staff, self.scenario, self.window)
+
 
 def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> RunMetrics:
-    """Every table of one run, over the window ``[warmup_days, horizon_days]``."""
-    window = (scenario.warmup_days, scenario.horizon_days)
-    pay = payroll(events, staff, scenario)
-    leads = lead_table(events)
-    counted = leads[leads["t_arrive"] >= window[0]]
-    sold = in_window(booked(events), scenario)
-    revenue = in_window(recognised(events, scenario), scenario)
-    invoiced = invoices(events)
-    # a stage's (and step's) flow counts the visits that entered it in the window, leads and
-    # repeat orders alike, so that Little's law holds on its figures with a warm-up too
-    all_visits = step_visits(events, scenario)
-    all_stage_rows = stage_visits(all_visits, scenario)
-    visits = all_visits[all_visits["t_enter"] >= window[0]]
-    stage_rows = all_stage_rows[all_stage_rows["t_enter"] >= window[0]]
-    stages = stage_table(stage_rows, all_stage_rows, scenario, window)
-    # time averages (utilisation, queues) cover every lead present in the window
-    roles, people = role_tables(all_visits, staff, scenario, window)
-    stable = stability(all_visits, staff, scenario, window)
-    found = bottleneck(stages, roles, all_visits, scenario, window)
-    return RunMetrics(
-        overall=overall(counted, sold, revenue, first_cash(invoiced, scenario)),
-        stages=stages,
-        steps=step_table(visits, scenario),
-        losses=loss_table(visits),
-        roles=roles,
-        people=people,
-        channels=channel_table(counted, revenue, scenario),
-        monthly=monthly_revenue(sold, revenue, scenario),
-        cash=cash_table(events, scenario),
-        clients=clients_table(events, scenario),
-        activity=activity_table(events),
-        ranking=weekly_ranking(events, scenario),
-        warnings=red_warnings(visits),
-        bottleneck=found,
-        verdict=run_verdict(found, stable, scenario),
-        pnl=pnl(events, staff, scenario, pay),
-        payroll=pay,
-        window=window,
-        attainment=plan_attainment(events, scenario) if scenario.plan is not None else None,
-        stability=stable,
-    )
+    """Every table of one run, over the window ``[warmup_days, horizon_days]`` (each computed
+    when first read)."""
+    return RunMetrics(events, staff, scenario)

@@ -351,9 +351,9 @@ def weekly_ranking(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         work = done[done["role"] == role]
         weeks = int(np.ceil(scenario.horizon_days / 7))
         revenue = credited.groupby([(credited["time"] // 7).astype(int),
-                                    credited["staff_id"]])["amount"].sum()
+                                    credited["staff_id"]])["amount"].sum().to_dict()
         finished = work.groupby([(work["time"] // 7).astype(int),
-                                 work["staff_id"].astype(str)]).size()
+                                 work["staff_id"].astype(str)]).size().to_dict()
         people = sorted(set(work["staff_id"].astype(str)) | set(credited["staff_id"]))
         for week in range(weeks):
             scores = [(float(revenue.get((week, p), 0.0)), int(finished.get((week, p), 0)), p)

@@ -212,14 +212,16 @@ def assess(visits: pd.DataFrame, utilization_second_half: Mapping[str, float],
     if span <= 0:
         return STABLE
     staffed = visits[(visits["role"] != "") & visits["t_enqueue"].notna()]
-    pairs = list(dict.fromkeys(zip(staffed["stage"], staffed["role"], strict=True)))
+    pairs = list(staffed.groupby(["stage", "role"], sort=False).size().index)
+    columns = visits[["t_enter", "t_enqueue", "t_start", "t_decided", "done"]]
+    rows_of = visits.groupby(["stage", "role"], sort=False).indices
     rank = {name: i for i, name in enumerate(stage_order)}
     pairs.sort(key=lambda p: (rank.get(p[0], len(rank)), p[0] not in rank, p[0]))
     days = np.arange(math.ceil(start), math.floor(end) + 1, dtype=np.float64)
     mid, late = start + span / 2, start + span * 3 / 4
     queues = []
     for stage, role in pairs:
-        v = visits[(visits["stage"] == stage) & (visits["role"] == role)]
+        v = columns.iloc[rows_of[(stage, role)]]
         q = v[v["t_enqueue"].notna()]
         enq = np.sort(q["t_enqueue"].to_numpy(dtype=np.float64))
         began = np.sort(q["t_start"].dropna().to_numpy(dtype=np.float64))

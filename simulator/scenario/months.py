@@ -6,6 +6,7 @@ import calendar as cal
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from salesim.simulator.scenario.schema import Scenario
@@ -50,4 +51,12 @@ def months_of(scenario: Scenario, measured: bool = False) -> list[Month]:
 def month_labels(times: pd.Series, scenario: Scenario) -> pd.Series:
     """'YYYY-MM' of each simulation time."""
     start = pd.Timestamp(scenario.calendar.start_date)
-    return (start + pd.to_timedelta(times, unit="D")).dt.strftime("%Y-%m")
+    stamps = (start + pd.to_timedelta(times, unit="D")).dt
+    # formatting each date is slow: format each distinct month once
+    months = (stamps.year * 12 + stamps.month - 1).to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(months)
+    distinct, which = np.unique(months[known].astype(np.int64), return_inverse=True)
+    names = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in distinct], dtype=object)
+    labels = np.full(len(months), np.nan, dtype=object)
+    labels[known] = names[which]
+    return pd.Series(labels, index=times.index, name=times.name, dtype="str")
