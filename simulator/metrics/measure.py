@@ -103,7 +103,7 @@ def measure(events: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> Ru
     # time averages (utilisation, queues) cover every lead present in the window
     roles, people = role_tables(all_visits, staff, scenario, window)
     stable = stability(all_visits, staff, scenario, window)
-    found = bottleneck(stages, roles, all_visits, scenario, window)
+    found = bottleneck(stages, roles, all_visits, scenario, window, staff)
     return RunMetrics(
         overall=overall(counted, sold, revenue, first_cash(invoiced, scenario)),
         stages=stages,
