@@ -25,6 +25,7 @@ from salesim.simulator.plans.decompose import decompose
 from salesim.simulator.plans.errors import PlanError
 from salesim.simulator.plans.explain import explain
 from salesim.simulator.plans.forecast import Forecaster, accuracy_by_day
+from salesim.simulator.plans.limits import check_size
 from salesim.simulator.plans.rollup import rollup
 from salesim.simulator.plans.schedule import POLICIES, Decomposition, Manager, RollupPeriod
 from salesim.simulator.plans.workdays import month_days, parse_weekdays
@@ -84,6 +85,7 @@ def _managers(spec: str, weights: str | None) -> list[Manager]:
         count = int(text)
         if count < 1:
             raise PlanError(f"no managers: need at least one, got {count}")
+        check_size(1, count)
         names = [f"M{i}" for i in range(1, count + 1)]
     else:
         names = [name.strip() for name in text.split(",")]
@@ -305,6 +307,9 @@ def _forecast_date(scenario: Scenario, day: int, month: str | None) -> dt.date:
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise PlanError(f"--month must look like 2026-06, not {month!r}")
     year, number = int(match.group(1)), int(match.group(2))
+    if not 1900 <= year <= 2200:
+        raise PlanError(f"--month must be a month of the years 1900 to 2200 (as a scenario's "
+                        f"calendar), not {month!r}")
     length = calendar.monthrange(year, number)[1]
     if not 1 <= day <= length:
         raise PlanError(f"--day must be 1 to {length} in {year:04d}-{number:02d}, not {day}")

@@ -13,7 +13,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from salesim.simulator.cli.console import LabBar, err, out, runs_progress
 from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_locale, fail
 from salesim.simulator.cli.run_print import print_run
-from salesim.simulator.cli.scenario import default_scenario, load_or_fail
+from salesim.simulator.cli.scenario import (
+    MaxMemoryOption,
+    budget_or_fail,
+    default_scenario,
+    load_or_fail,
+)
+from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB
 from salesim.simulator.engine.structure import organised
 from salesim.simulator.experiments.executors import open_backend
 from salesim.simulator.experiments.lab import Interrupted, Lab
@@ -70,6 +76,7 @@ def run(
              "person in each of the queue screen's 3 leading roles, against the scenario, on "
              "common random numbers). With -r R above it, R is used.")
     ] = DEFAULT_REPLICATIONS,
+    max_memory_gb: MaxMemoryOption = DEFAULT_MAX_MEMORY_GB,
 ) -> None:
     """Simulate a scenario and write its results (default: scenarios/b2b_baseline.yaml).
 
@@ -79,6 +86,7 @@ def run(
     """
     scenario_path = scenario_path or default_scenario()
     scenario = load_or_fail(scenario_path, seed, days)
+    budget_or_fail(scenario, scenario_path, replications, max_memory_gb)
     target = out_dir or default_out_dir(scenario.name)
     try:
         check_target(target, force)

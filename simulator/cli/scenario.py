@@ -12,12 +12,18 @@ import typer
 from salesim.scenarios import shipped_scenario
 from salesim.simulator.cli.console import out
 from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, chosen_locale, fail
+from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB, BudgetError, check_budget
 from salesim.simulator.numbers import NumberFormat, number_format
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario
 
-__all__ = ["default_scenario", "load_or_fail", "register"]
+__all__ = ["MaxMemoryOption", "budget_or_fail", "default_scenario", "load_or_fail", "register"]
+
+MaxMemoryOption = Annotated[float, typer.Option(
+    "--max-memory-gb", min=0, max=1e6,
+    help="Refuse a run whose estimated memory (leads × events × replications, estimated from "
+         "the scenario before simulating) passes this many GB; 0: no limit.")]
 
 DEFAULT_SCENARIO = Path("scenarios/b2b_baseline.yaml")
 
@@ -38,6 +44,15 @@ def load_or_fail(path: Path, seed: int | None = None, days: float | None = None)
         return scenario
     except ScenarioError as exc:
         fail(str(exc))
+
+
+def budget_or_fail(scenario: Scenario, path: Path, replications: int = 1,
+                   max_memory_gb: float = DEFAULT_MAX_MEMORY_GB) -> None:
+    """Refuse, in one line naming the estimate and the limit, a run past the memory budget."""
+    try:
+        check_budget(scenario, replications, max_memory_gb)
+    except BudgetError as exc:
+        fail(f"{path}: {exc}")
 
 
 def _override(scenario: Scenario, path: Path, seed: int | None, days: float | None) -> Scenario:

@@ -12,6 +12,7 @@ from typing import Any
 import simpy
 
 from salesim.simulator.engine.rng import Streams
+from salesim.simulator.scenario.bounds import MIN_SPEED
 from salesim.simulator.scenario.calendar import WorkCalendar
 from salesim.simulator.scenario.organise import Seat, seat_of, teams
 from salesim.simulator.scenario.schema import Scenario
@@ -194,7 +195,7 @@ class Staffing:
         skill = float(spec.conversion_skill.sample(traits, 1)[0])
         ramp = spec.ramp_up if not initial else None
         person = Staff(
-            id=f"{role}-{number}", role=role, seat=seat, speed=max(speed, 1e-6), skill=skill,
+            id=f"{role}-{number}", role=role, seat=seat, speed=max(speed, MIN_SPEED), skill=skill,
             calendar=self.scenario.work_calendar(role), hired_at=self.env.now,
             ramp_days=ramp.days if ramp else 0.0, ramp_start=ramp.start if ramp else 1.0,
         )

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from salesim.simulator.metrics.capacity import queue_late, queue_trend, queued_work_hours
+from salesim.simulator.metrics.undecided import NoDecisions, nothing_decided, why_undecided
 from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.units import HIGH_UTILIZATION
 
@@ -117,14 +118,15 @@ class Bottleneck:
     """The screen's verdict on one run, with its evidence.
 
     ``kind`` is ``capacity`` (``stage`` and ``role`` hold the department back), ``conversion``
-    (nobody queues in earnest; ``stage`` is the biggest leak, ``None`` when no stage decided a
-    lead) or ``none`` (no stage has staff).
+    (nobody queues in earnest; ``stage`` is the biggest leak) or ``none``: no stage has staff,
+    or no lead was decided in the window (the evidence is then a
+    :class:`~metrics.undecided.NoDecisions` saying why).
     """
 
     kind: Kind
     stage: str | None
     role: str | None
-    evidence: StageLoad | ConversionEvidence | None
+    evidence: StageLoad | ConversionEvidence | NoDecisions | None
     watch: tuple[Watch, ...] = ()
     ranking: tuple[ScreenRank, ...] = ()  # every staffed stage, most queued first
     leak: Leak | None = None
@@ -170,8 +172,11 @@ def stage_loads(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
 
 
 def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
-               scenario: Scenario, window: tuple[float, float]) -> Bottleneck:
+               scenario: Scenario, window: tuple[float, float],
+               staff: pd.DataFrame | None = None) -> Bottleneck:
     """The constraining stage and role, with the evidence (the module's method).
+
+    A run that decided no lead has no bottleneck: kind ``none`` with the reason as evidence.
 
     Args:
         stages: :func:`metrics.flow.stage_table` of the window.
@@ -179,7 +184,11 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
         visits: All step visits (:func:`metrics.flow.step_visits`), warm-up included.
         scenario: The scenario of the run.
         window: The measured window ``(warmup, horizon)``.
+        staff: Who was on the staff (for the reason no lead was decided; default: headcounts).
     """
+    if nothing_decided(stages):
+        return Bottleneck(kind="none", stage=None, role=None,
+                          evidence=why_undecided(stages, staff, scenario, window))
     loads = stage_loads(stages, roles, visits, scenario, window)
     leak = biggest_leak(stages, scenario)
     if not loads:

@@ -157,7 +157,8 @@ class RunMetrics:
 
     @cached_property
     def bottleneck(self) -> Bottleneck:
-        return bottleneck(self.stages, self.roles, self._all_visits, self.scenario, self.window)
+        return bottleneck(self.stages, self.roles, self._all_visits, self.scenario, self.window,
+                          self.staff)
 
     @cached_property
     def verdict(self) -> str:

@@ -172,7 +172,10 @@ def judge_queue(stage: str, role: str, daily_queue: Sequence[float] | np.ndarray
     growing = (rise >= MIN_GROWTH_LEADS and rise >= TREND_OVER_NOISE * noise
                and queue_at_end >= MIN_GROWTH_LEADS)
     status: Status = "watch"
-    if saturated and growing:
+    unstaffed = math.isnan(utilization_second_half) and math.isnan(utilization_last_quarter)
+    if unstaffed and growing:  # nobody on the staff: the queue can only grow
+        status, reason = "unstable", "growing with nobody on the staff to serve it"
+    elif saturated and growing:
         status, reason = "unstable", "saturated and growing over the second half"
     elif lately and growing:
         reason = "saturated in the last quarter only: demand has caught up with capacity"

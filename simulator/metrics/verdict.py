@@ -67,6 +67,8 @@ def bottleneck_text(bottleneck: Bottleneck | Mapping[str, Any], scenario: Scenar
                          ev)
     elif kind == "conversion":
         text = _conversion(fmt, labels, str(bottleneck.get("stage")), ev)
+    elif ev.get("no_decisions"):
+        text = _no_decisions(fmt, labels, ev, scenario)
     else:
         text = "No stage has staff, so nothing can queue: there is no bottleneck to name."
     text += "".join(_watch(fmt, labels, w) for w in bottleneck.get("watch") or ())
@@ -137,6 +139,46 @@ def _conversion(fmt: NumberFormat, labels: Labels, stage: str, ev: Mapping[str, 
         text += (f"; the biggest leak is {labels.stage(stage)}, which loses "
                  f"{fmt.pct(1 - conversion)} of the leads that reach a decision there")
     return text + "."
+
+
+def _no_decisions(fmt: NumberFormat, labels: Labels, ev: Mapping[str, Any],
+                  scenario: Scenario | None) -> str:
+    """A run that decided no lead (:class:`~metrics.undecided.NoDecisions`): why."""
+    arrived = round(_get(ev, "leads_arrived") or 0)
+    days = _get(ev, "window_days") or 0.0
+    window = ("less than an hour" if days < 1 / 24 else f"{fmt.number(days * 24, 1)} hours"
+              if days < 1 else fmt.days(days))
+    why = []
+    for role in _names(ev.get("unstaffed_roles")):
+        why.append(f"nobody works as {labels.role(role)} in the measured window"
+                   f"{_unstaffed_cause(fmt, scenario, role)}, and a step needs them")
+    for role in _names(ev.get("closed_roles")):
+        why.append(f"the calendar of {labels.role(role)} has no working time in the measured "
+                   f"window (every day is a day off or a holiday)")
+    if not arrived:
+        why.append(f"no lead arrived in the measured window of {window}")
+    elif not why:
+        why.append(f"the {_count(fmt, arrived, 'lead', 'leads')} that arrived are all still in "
+                   f"progress: the measured window of {window} ends before any of them "
+                   f"reaches a decision")
+    return ("No leads were decided in this run: " + "; ".join(why)
+            + ". There is no bottleneck to name.")
+
+
+def _unstaffed_cause(fmt: NumberFormat, scenario: Scenario | None, name: str) -> str:
+    role = next((r for r in scenario.roles if r.name == name), None) if scenario else None
+    if role is None:
+        return ""
+    if role.headcount == 0 and not role.headcount_changes:
+        return " (headcount 0)"
+    if role.attrition_per_month > 0:
+        return (f" (everyone left: attrition {fmt.pct(role.attrition_per_month, 1)} "
+                f"a month)")
+    return ""
+
+
+def _names(value: Any) -> list[str]:
+    return [n for n in str(value or "").split(", ") if n]
 
 
 def _watch(fmt: NumberFormat, labels: Labels, w: Mapping[str, Any]) -> str:

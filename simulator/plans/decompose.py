@@ -48,6 +48,7 @@ from salesim.simulator.plans.exact import (
     round_div,
     units,
 )
+from salesim.simulator.plans.limits import check_amount, check_size, check_weight
 from salesim.simulator.plans.schedule import (
     DEPARTMENT,
     POLICIES,
@@ -74,6 +75,7 @@ def _workdays(days: Sequence[dt.date] | int) -> tuple[WorkDay, ...]:
     if isinstance(days, int):
         if days < 1:
             raise PlanError(f"no working days: need at least one, got {days}")
+        check_size(days, 1)
         return tuple(WorkDay(k) for k in range(1, days + 1))
     dates = list(days)
     if not dates:
@@ -96,6 +98,7 @@ def _staff(managers: Sequence[Manager] | int) -> tuple[Manager, ...]:
     if isinstance(managers, int):
         if managers < 1:
             raise PlanError(f"no managers: need at least one, got {managers}")
+        check_size(1, managers)
         return tuple(Manager(f"M{i}") for i in range(1, managers + 1))
     staff = tuple(managers)
     if not staff:
@@ -116,6 +119,7 @@ def _staff(managers: Sequence[Manager] | int) -> tuple[Manager, ...]:
             raise PlanError(f"weight of {m.name!r} must be a Decimal, not {type(weight).__name__}")
         if not Decimal(weight).is_finite() or weight <= 0:
             raise PlanError(f"weight of {m.name!r} must be > 0, not {weight}")
+        check_weight(Decimal(weight), m.name)
     return staff
 
 
@@ -130,7 +134,8 @@ def _actual_units(actuals: Sequence[Money], quantum: Decimal, n: int, who: str) 
         raise PlanError(
             f"actuals for {len(actuals)} days{who} but the period has only {n} working days"
         )
-    return [units(a, quantum, f"actual for day {k}{who}") for k, a in enumerate(actuals, 1)]
+    return [units(check_amount(a, f"actual for day {k}{who}"), quantum,
+                  f"actual for day {k}{who}") for k, a in enumerate(actuals, 1)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,11 +180,12 @@ def decompose(
             whole multiples of the quantum, or a working day on which no manager works.
     """
     q = check_quantum(quantum)
-    plan_units = units(plan, q, "plan")
+    plan_units = units(check_amount(plan, "plan"), q, "plan")
     if plan_units < 0:
         raise PlanError(f"plan must be >= 0, not {plan}")
     workdays = _workdays(days)
     staff = _staff(managers)
+    check_size(len(workdays), len(staff))
     pol = _policy(policy)
     dept_actual = _actual_units(actuals, q, len(workdays), "")
     per_manager = _manager_actuals(manager_actuals or {}, staff, q, len(workdays))

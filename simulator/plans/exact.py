@@ -106,6 +106,9 @@ def check_quantum(quantum: Money) -> Decimal:
     q = Decimal(quantum)
     if not q.is_finite() or q <= 0:
         raise PlanError(f"rounding quantum must be > 0, not {quantum}")
+    if not Decimal("0.000001") <= q <= Decimal(1_000_000):  # plans.limits' bounds
+        raise PlanError(f"rounding quantum must be between 0.000001 and 1,000,000, not "
+                        f"{quantum}")
     q = q.normalize()  # 0.010 → 0.01
     exponent = q.as_tuple().exponent
     if isinstance(exponent, int) and exponent > 0:

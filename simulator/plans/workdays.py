@@ -62,6 +62,9 @@ def month_days(
         first = dt.date(year, number, 1)
     except ValueError:
         raise PlanError(f"month must look like 2026-12, not {month!r}") from None
+    if not 1900 <= year <= 2200:
+        raise PlanError(f"month must be in the years 1900 to 2200 (as a scenario's calendar), "
+                        f"not {month!r}")
     week = set(weekdays)
     bad = sorted(d for d in week if not 0 <= d <= 6)
     if bad:

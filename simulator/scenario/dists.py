@@ -15,9 +15,32 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
+# every parameter is 0 or within these (a lognormal sd of 1e200 overflows, a mean of 1e-320
+# gives NaN hours); a field may bound its distribution further (scenario.bounds)
+MAX_PARAMETER = 1e12
+MIN_PARAMETER = 1e-9
+MAX_LOGNORMAL_CV = 100.0  # sd / mean
+MAX_EMPIRICAL_VALUES = 100_000
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _finite_parameters(self) -> _Spec:
+        # a scale (the mean or sd of exponential and lognormal) must not vanish: 1e-320 gives
+        # NaN hours; any value must stay below MAX_PARAMETER (a lognormal sd of 1e200 overflows)
+        scales = isinstance(self, Exponential | Lognormal)
+        for name, value in self:
+            alias = type(self).model_fields[name].alias or name
+            for v in value if isinstance(value, tuple) else (value,):
+                if not isinstance(v, float | int) or isinstance(v, bool):
+                    continue
+                if v > MAX_PARAMETER or (scales and v < MIN_PARAMETER):
+                    low = f"between {MIN_PARAMETER:g} and" if scales else "at most"
+                    raise ValueError(f"{alias} must be {low} {MAX_PARAMETER:g} (got {v:g}): "
+                                     f"beyond that the draws overflow or vanish in rounding")
+        return self
 
     @property
     def mean(self) -> float:
@@ -91,6 +114,14 @@ class Lognormal(_Spec):
     def variance(self) -> float:
         return self.sd**2
 
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        if self.sd > MAX_LOGNORMAL_CV * self.mean_:
+            raise ValueError(f"sd must be at most {MAX_LOGNORMAL_CV:g} times the mean (got "
+                             f"{self.sd:g} for a mean of {self.mean_:g}): a wider lognormal "
+                             f"has draws that overflow")
+        return self
+
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
         mu = math.log(self.mean_) - sigma2 / 2
@@ -161,8 +192,10 @@ class Empirical(_Spec):
     """Observed values (e.g. exported from a CRM), resampled with optional weights."""
 
     dist: Literal["empirical"]
-    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
-    weights: tuple[Annotated[float, Field(gt=0)], ...] | None = None
+    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+        min_length=1, max_length=MAX_EMPIRICAL_VALUES)
+    weights: tuple[Annotated[float, Field(gt=0)], ...] | None = Field(
+        default=None, max_length=MAX_EMPIRICAL_VALUES)
 
     @model_validator(mode="after")
     def _same_length(self) -> Empirical:
@@ -199,6 +232,30 @@ Distribution = Annotated[
     Fixed | Exponential | Lognormal | Triangular | Uniform | Empirical,
     Field(discriminator="dist"),
 ]
+
+
+def upper_bound(dist: Any) -> float:
+    """What a bound on a field's values is checked against: the largest value a distribution
+    can draw, or the mean of an unbounded one (exponential, lognormal)."""
+    if isinstance(dist, Fixed):
+        return dist.value
+    if isinstance(dist, Triangular | Uniform):
+        return dist.high
+    if isinstance(dist, Empirical):
+        return max(dist.values)
+    return float(dist.mean)
+
+
+def lower_bound(dist: Any) -> float | None:
+    """The smallest value a distribution can draw; None for exponential and lognormal, which
+    draw values as close to 0 as may be (a field that needs a floor clips their draws)."""
+    if isinstance(dist, Fixed):
+        return dist.value
+    if isinstance(dist, Triangular | Uniform):
+        return dist.low
+    if isinstance(dist, Empirical):
+        return min(dist.values)
+    return None
 
 
 def coerce_distribution(value: Any) -> Any:

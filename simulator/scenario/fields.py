@@ -4,8 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
 
+from salesim.simulator.scenario.bounds import (
+    MAX_DAYS,
+    MAX_EFFORT_HOURS,
+    MAX_FACTOR,
+    MAX_MONEY,
+    MAX_SPEED,
+    MIN_SPEED,
+    WHY_DAYS,
+    WHY_EFFORT,
+    WHY_FACTOR,
+    WHY_MONEY,
+    WHY_SPEED,
+    dist_within,
+)
 from salesim.simulator.scenario.dists import Distribution, coerce_distribution
 from salesim.simulator.scenario.worktime import weekday_numbers
 
@@ -13,6 +35,12 @@ LABEL_MAX_LENGTH = 80
 
 
 Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
+# distributions of a field, bounded by what the field means (scenario.bounds)
+EffortDist = Annotated[Dist, AfterValidator(dist_within(MAX_EFFORT_HOURS, "hours", WHY_EFFORT))]
+DaysDist = Annotated[Dist, AfterValidator(dist_within(MAX_DAYS, "days", WHY_DAYS))]
+MoneyDist = Annotated[Dist, AfterValidator(dist_within(MAX_MONEY, "", WHY_MONEY))]
+SpeedDist = Annotated[Dist, AfterValidator(dist_within(MAX_SPEED, "", WHY_SPEED, MIN_SPEED))]
+SkillDist = Annotated[Dist, AfterValidator(dist_within(MAX_FACTOR, "", WHY_FACTOR))]
 Name = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$")]
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -39,8 +67,12 @@ ShareBySegment = Annotated[
     Annotated[Share, Tag("one")] | Annotated[dict[str, Share], Tag("by_segment")],
     Discriminator(_by_segment_or_one),
 ]
-DistBySegment = Annotated[
-    Annotated[Dist, Tag("one")] | Annotated[dict[str, Dist], Tag("by_segment")],
+MoneyDistBySegment = Annotated[
+    Annotated[MoneyDist, Tag("one")] | Annotated[dict[str, MoneyDist], Tag("by_segment")],
+    Discriminator(_by_segment_or_one),
+]
+DaysDistBySegment = Annotated[
+    Annotated[DaysDist, Tag("one")] | Annotated[dict[str, DaysDist], Tag("by_segment")],
     Discriminator(_by_segment_or_one),
 ]
 WEEKDAYS_ALLOWED = "mon, tue, wed, thu, fri, sat, sun"

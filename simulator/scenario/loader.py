@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -14,6 +15,22 @@ from salesim.simulator.scenario.schema import Scenario
 MAX_FILE_BYTES = 5_000_000
 MAX_DEPTH = 64  # no scenario nests deeper; guards against recursion
 MAX_VALUES = 200_000  # guards against "billion laughs" alias expansion
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that also reads ``1e6`` and ``2E-3`` as numbers (YAML 1.2 does;
+    YAML 1.1 wants a dot and a signed exponent, so ``rate: 1e6`` used to be a string)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+# the tags a scenario may carry: those PyYAML resolves by itself for plain values (written out,
+# ``!!str 5`` is fine); anything else (``!!binary``, ``!!python/...``, ``!custom``) is refused
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
+    "str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge"))
 
 
 def load_scenario(path: str | FsPath) -> Scenario:
@@ -55,7 +72,7 @@ def read_yaml(path: str | FsPath) -> tuple[Any, dict[Path, int]]:
 def parse_yaml(text: str, source: str = "<scenario>") -> tuple[Any, dict[Path, int]]:
     """Parse YAML text; see :func:`read_yaml`."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, text, source) from None
     except RecursionError:
@@ -93,7 +110,7 @@ def _yaml_error(exc: yaml.YAMLError, text: str, source: str) -> ScenarioError:
     return ScenarioError(f"not valid YAML: {what}", source=source, line=line)
 
 
-_constructor = yaml.SafeLoader("")  # a constructor for scalars only; holds no document
+_constructor = _Loader("")  # a constructor for scalars only; holds no document
 
 
 def _construct(node: yaml.Node, path: Path, marks: dict[Path, int], source: str,
@@ -101,6 +118,10 @@ def _construct(node: yaml.Node, path: Path, marks: dict[Path, int], source: str,
     line = node.start_mark.line + 1
     marks[path] = line
     count[0] += 1
+    if node.tag not in _PLAIN_TAGS:
+        raise ScenarioError(f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is "
+                            f"not allowed; write plain values (numbers, text, dates, lists, "
+                            f"mappings)", source=source, line=line, path=format_path(path))
     if len(path) > MAX_DEPTH or count[0] > MAX_VALUES:
         raise ScenarioError("nested too deeply or too many values (after expanding aliases); "
                             "not a scenario", source=source, line=line, path=format_path(path))

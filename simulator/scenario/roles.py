@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
+from salesim.simulator.scenario.bounds import MAX_DAYS, MAX_LIST, Days, Money
 from salesim.simulator.scenario.dists import Fixed
-from salesim.simulator.scenario.fields import Dist, Frozen, Label, Name, Share, working_weekdays
+from salesim.simulator.scenario.fields import (
+    Frozen,
+    Label,
+    Name,
+    Share,
+    SkillDist,
+    SpeedDist,
+    working_weekdays,
+)
 from salesim.simulator.scenario.worktime import parse_hours
 
 
@@ -17,7 +26,7 @@ class RoleCalendarSpec(Frozen):
 
     weekdays: tuple[str, ...] | None = None
     hours: str | None = None
-    holidays: tuple[dt.date, ...] | None = None
+    holidays: tuple[dt.date, ...] | None = Field(default=None, max_length=MAX_LIST * 10)
 
     @field_validator("weekdays")
     @classmethod
@@ -35,14 +44,14 @@ class RoleCalendarSpec(Frozen):
 class RampUp(Frozen):
     """A new hire's productivity: ``start`` on the first day, rising linearly to 1 over ``days``."""
 
-    days: float = Field(gt=0, le=3660)
+    days: float = Field(gt=0, le=MAX_DAYS)
     start: float = Field(ge=0, le=1)
 
 
 class HeadcountChange(Frozen):
     """A planned change: on ``day`` (days since the start) the role has ``headcount`` people."""
 
-    day: float = Field(ge=0)
+    day: Days
     headcount: int = Field(ge=0, le=10_000)
 
 
@@ -56,11 +65,11 @@ class PayScheme(Frozen):
 
     commission: Share = 0.0
     commission_base: Literal["revenue", "margin"] = "revenue"
-    plan_bonus: float = Field(default=0.0, ge=0)
+    plan_bonus: Money = 0.0
     accelerator: Share = 0.0
-    team_bonus: float = Field(default=0.0, ge=0)
-    best_result_prize: float = Field(default=0.0, ge=0)
-    kpi_bonus: dict[Name, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    team_bonus: Money = 0.0
+    best_result_prize: Money = 0.0
+    kpi_bonus: dict[Name, Money] = Field(default_factory=dict, max_length=MAX_LIST)
 
     @property
     def needs_plan(self) -> bool:
@@ -86,13 +95,13 @@ class Role(Frozen):
     name: Name
     label: Label | None = None  # the team, as people call it: "Hunters"
     headcount: int = Field(ge=0, le=10_000, strict=True)
-    salary_per_month: float = Field(default=0.0, ge=0)
-    speed: Dist = Field(default_factory=lambda: Fixed(value=1.0))
-    conversion_skill: Dist = Field(default_factory=lambda: Fixed(value=1.0))
+    salary_per_month: Money = 0.0
+    speed: SpeedDist = Field(default_factory=lambda: Fixed(value=1.0))
+    conversion_skill: SkillDist = Field(default_factory=lambda: Fixed(value=1.0))
     calendar: RoleCalendarSpec | None = None
     ramp_up: RampUp | None = None
     attrition_per_month: float = Field(default=0.0, ge=0, lt=1)
-    replacement_lag_days: float | None = Field(default=None, ge=0)
-    headcount_changes: tuple[HeadcountChange, ...] = ()
+    replacement_lag_days: Days | None = None
+    headcount_changes: tuple[HeadcountChange, ...] = Field(default=(), max_length=MAX_LIST)
     pay: PayScheme | None = None
     behaviour: Behaviour | None = None

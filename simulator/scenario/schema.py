@@ -15,6 +15,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from salesim.simulator.scenario.bounds import (
+    MAX_DAYS,
+    MAX_LIST,
+    Days,
+    Factor,
+    LeadRate,
+    Money,
+    PositiveDays,
+)
 from salesim.simulator.scenario.calendar import WorkCalendar
 from salesim.simulator.scenario.checks import first_problem
 from salesim.simulator.scenario.dists import Distribution, Fixed
@@ -27,11 +36,13 @@ from salesim.simulator.scenario.errors import (
     line_for,
 )
 from salesim.simulator.scenario.fields import (
-    Dist,
-    DistBySegment,
+    DaysDist,
+    DaysDistBySegment,
+    EffortDist,
     Frozen,
     HazardBySegment,
     Label,
+    MoneyDistBySegment,
     Name,
     Rate,
     RateBySegment,
@@ -50,7 +61,7 @@ class CalendarSpec(Frozen):
     start_date: dt.date = dt.date(2026, 1, 5)
     weekdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     hours: str = "09:00-18:00"
-    holidays: tuple[dt.date, ...] = ()
+    holidays: tuple[dt.date, ...] = Field(default=(), max_length=MAX_LIST * 10)
 
     @field_validator("weekdays")
     @classmethod
@@ -76,14 +87,14 @@ class Channel(Frozen):
 
     name: Name
     label: Label | None = None
-    rate: float = Field(ge=0, description="mean leads per day (see `per`)")
+    rate: LeadRate = Field(description="mean leads per day (see `per`)")
     per: Literal["working_day", "calendar_day"] = "working_day"
-    seasonality: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+    seasonality: tuple[Factor, ...] | None = Field(
         default=None, min_length=12, max_length=12
     )
-    cost_per_lead: float = Field(default=0.0, ge=0)
-    segment_mix: dict[str, Share] | None = None
-    deal_size: DistBySegment = Field(default_factory=lambda: Fixed(value=0.0))
+    cost_per_lead: Money = 0.0
+    segment_mix: dict[str, Share] | None = Field(default=None, max_length=MAX_LIST)
+    deal_size: MoneyDistBySegment = Field(default_factory=lambda: Fixed(value=0.0))
 
     def deal_size_for(self, segment: str) -> Distribution:
         if isinstance(self.deal_size, dict):
@@ -97,21 +108,21 @@ class Step(Frozen):
     name: Name
     label: Label | None = None
     role: Name | None = None
-    effort_hours: Dist = Field(default_factory=lambda: Fixed(value=0.0))
-    client_delay_days: Dist = Field(default_factory=lambda: Fixed(value=0.0))
+    effort_hours: EffortDist = Field(default_factory=lambda: Fixed(value=0.0))
+    client_delay_days: DaysDist = Field(default_factory=lambda: Fixed(value=0.0))
     conversion: ShareBySegment = 1.0
     loss_reasons: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
-        default_factory=lambda: {"not_converted": 1.0}
+        default_factory=lambda: {"not_converted": 1.0}, max_length=MAX_LIST
     )
-    sla_days: float | None = Field(default=None, gt=0)
-    segments: tuple[str, ...] | None = None
-    channels: tuple[str, ...] | None = None
+    sla_days: PositiveDays | None = None
+    segments: tuple[str, ...] | None = Field(default=None, max_length=MAX_LIST)
+    channels: tuple[str, ...] | None = Field(default=None, max_length=MAX_LIST)
     wins: bool = False
     late_penalty: Share = 0.0
     # cooling while queued at this step: the stage's half-life unless overridden here, or
     # switched off (after a signed contract an invoice does not go cold like a request)
     cools: bool = True
-    cooling_half_life_days: float | None = Field(default=None, gt=0)
+    cooling_half_life_days: PositiveDays | None = None
 
     def conversion_for(self, segment: str) -> float:
         if isinstance(self.conversion, dict):
@@ -127,9 +138,9 @@ class Stage(Frozen):
     assignment: Literal["pooled", "owned"] = "pooled"
     owner_rule: Literal["round_robin", "least_loaded"] = "round_robin"
     queue: Literal["fifo", "priority"] = "fifo"
-    cooling_half_life_days: float | None = Field(default=None, gt=0)
+    cooling_half_life_days: PositiveDays | None = None
     ships: bool = False  # finishing this stage ships the order (revenue is recognised then)
-    steps: tuple[Step, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_LIST)
 
     def half_life_of(self, step: Step) -> float | None:
         """The cooling half-life of a lead queued at ``step`` (None: it does not cool)."""
@@ -143,9 +154,9 @@ class KeyAccounts(Frozen):
     """Clients whose revenue passes a threshold move to a key-account manager."""
 
     role: Name
-    revenue_threshold: float = Field(gt=0)
-    churn_factor: float = Field(default=0.5, ge=0)
-    upsell_factor: float = Field(default=2.0, ge=0)
+    revenue_threshold: Money = Field(gt=0)
+    churn_factor: Factor = 0.5
+    upsell_factor: Factor = 2.0
 
 
 class ClientBase(Frozen):
@@ -157,15 +168,15 @@ class ClientBase(Frozen):
     repeat_order_share: float = Field(default=0.5, gt=0, le=100)
     upsell_per_month: Rate = 0.0
     upsell_share: float = Field(default=0.3, gt=0, le=100)
-    order_handling_hours: Dist = Field(default_factory=lambda: Fixed(value=1.0))
-    order_stages: tuple[Name, ...] = ()
+    order_handling_hours: EffortDist = Field(default_factory=lambda: Fixed(value=1.0))
+    order_stages: tuple[Name, ...] = Field(default=(), max_length=MAX_LIST)
     clients_per_owner: int = Field(default=50, ge=1, le=100_000)
     churn_per_month: HazardBySegment = 0.0
-    late_delivery_churn_factor: float = Field(default=2.0, ge=1)
-    answer_within_days: float = Field(default=2.0, gt=0)
-    unanswered_churn_factor: float = Field(default=1.5, ge=1)
-    owner_left_churn_factor: float = Field(default=1.5, ge=1)
-    memory_days: float = Field(default=90.0, gt=0)
+    late_delivery_churn_factor: Factor = Field(default=2.0, ge=1)
+    answer_within_days: PositiveDays = 2.0
+    unanswered_churn_factor: Factor = Field(default=1.5, ge=1)
+    owner_left_churn_factor: Factor = Field(default=1.5, ge=1)
+    memory_days: PositiveDays = 90.0
     key_accounts: KeyAccounts | None = None
     # clients the department already has on day 0, per segment: a running department
     initial: dict[str, Annotated[int, Field(ge=0, le=100_000, strict=True)]] = Field(
@@ -175,15 +186,15 @@ class ClientBase(Frozen):
 class Payment(Frozen):
     """Invoices are paid after a delay; past ``terms_days`` they are overdue."""
 
-    terms_days: float = Field(default=10.0, ge=0)
-    delay_days: DistBySegment
+    terms_days: Days = 10.0
+    delay_days: DaysDistBySegment
     first_deals: bool = True  # false when the pipeline's own "money" step is the payment
 
 
 class Handoff(Frozen):
     """What passing a lead from one role to the next costs in a conveyor."""
 
-    delay_days: Dist = Field(default_factory=lambda: Fixed(value=0.0))
+    delay_days: DaysDist = Field(default_factory=lambda: Fixed(value=0.0))
     loss: Share = 0.0
 
 
@@ -191,16 +202,16 @@ class FullCycle(Frozen):
     """One manager role does the work of several conveyor roles, from first call to client."""
 
     role: Name
-    replaces: tuple[Name, ...] = Field(min_length=1)
+    replaces: tuple[Name, ...] = Field(min_length=1, max_length=MAX_LIST)
 
 
 class Pod(Frozen):
     """A team dedicated to some segments: its own people of the roles it names."""
 
     name: Name
-    segments: tuple[Name, ...] = Field(min_length=1)
+    segments: tuple[Name, ...] = Field(min_length=1, max_length=MAX_LIST)
     headcount: dict[Name, Annotated[int, Field(ge=0, le=10_000, strict=True)]] = Field(
-        min_length=1)
+        min_length=1, max_length=MAX_LIST)
 
 
 class Organisation(Frozen):
@@ -209,7 +220,7 @@ class Organisation(Frozen):
     structure: Literal["conveyor", "full_cycle", "pods"] = "conveyor"
     handoff: Handoff | None = None
     full_cycle: FullCycle | None = None
-    pods: tuple[Pod, ...] = ()
+    pods: tuple[Pod, ...] = Field(default=(), max_length=MAX_LIST)
 
     def pod_of(self, role: str, segment: str) -> str | None:
         """The pod whose people of ``role`` serve ``segment`` (None: the role is not split)."""
@@ -224,9 +235,9 @@ class Organisation(Frozen):
 class SalesPlan(Frozen):
     """The top-down revenue plan: an amount per calendar month, carried by one role's people."""
 
-    monthly_revenue: float = Field(gt=0)
+    monthly_revenue: Money = Field(gt=0)
     by_month: dict[Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-                   Annotated[float, Field(ge=0)]] | None = None
+                   Money] | None = Field(default=None, max_length=MAX_LIST)
     role: Name
     policy: Literal["next_day", "spread", "none"] = "next_day"
     # what the plan is a plan of: first deals of new clients (the pipeline the plan's managers
@@ -244,19 +255,19 @@ class Scenario(Frozen):
     """A whole department: calendar, channels, roles and the staged pipeline."""
 
     name: Name
-    description: str = ""
+    description: str = Field(default="", max_length=10_000)
     seed: int = Field(default=1, ge=0, le=2**63 - 1)
     currency: str = "RUB"
     locale: Literal["en", "ru"] = "en"  # how numbers are written for a person to read
-    horizon_days: float = Field(gt=0, le=3660)
-    warmup_days: float = Field(default=0.0, ge=0)
+    horizon_days: float = Field(gt=0, le=MAX_DAYS)
+    warmup_days: Days = 0.0
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
-    segments: tuple[Name, ...] = Field(default=("default",), min_length=1)
-    segment_labels: dict[str, Label] = Field(default_factory=dict)
-    loss_reason_labels: dict[str, Label] = Field(default_factory=dict)
-    channels: tuple[Channel, ...] = Field(min_length=1)
-    roles: tuple[Role, ...] = ()
-    stages: tuple[Stage, ...] = Field(min_length=1)
+    segments: tuple[Name, ...] = Field(default=("default",), min_length=1, max_length=MAX_LIST)
+    segment_labels: dict[str, Label] = Field(default_factory=dict, max_length=MAX_LIST)
+    loss_reason_labels: dict[str, Label] = Field(default_factory=dict, max_length=MAX_LIST)
+    channels: tuple[Channel, ...] = Field(min_length=1, max_length=MAX_LIST)
+    roles: tuple[Role, ...] = Field(default=(), max_length=MAX_LIST)
+    stages: tuple[Stage, ...] = Field(min_length=1, max_length=MAX_LIST)
     plan: SalesPlan | None = None
     org: Organisation = Field(default_factory=Organisation)
     clients: ClientBase | None = None

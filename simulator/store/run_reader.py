@@ -137,11 +137,15 @@ def read_events(path: Path, replication: int = 0) -> pd.DataFrame:
                    "amount": "float64", "work_hours": "float64"})
     wanted = set(_EVENT_READ_COLUMNS)
     parts = []
+    rows = 0
     try:
         # columns a newer or older engine did (not) write are simply absent or skipped
         with pd.read_csv(path, usecols=lambda c: c in wanted, dtype=dtypes,
                          chunksize=_CHUNK_ROWS) as reader:
             for chunk in reader:
+                rows += len(chunk)
+                if not len(chunk):
+                    continue
                 if "replication" not in chunk.columns:  # a single-run log
                     chunk = chunk.assign(replication=0)
                 mine = chunk[chunk["replication"] == replication]
@@ -151,6 +155,8 @@ def read_events(path: Path, replication: int = 0) -> pd.DataFrame:
                     break
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
         raise ReportError(f"{path}: cannot read the event log ({_reason(exc)})") from None
+    if not parts and rows == 0 and replication == 0:  # a run in which nothing happened
+        return events_from_table(pd.DataFrame({"replication": pd.Series([], dtype="int64")}))
     if not parts:
         raise ReportError(f"{path}: holds no events of replication {replication}")
     table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
