@@ -168,7 +168,8 @@ def wip_chart(wip: pd.DataFrame, stage_order: Sequence[str], palette: Palette,
         ax.yaxis.set_major_formatter(formatter(lambda v: plain_number(style, v)))
         if warmup_until is not None:
             ax.axvspan(date_x(days[0]), date_x(warmup_until), color="#eeeeee", zorder=0)
-        ax.set_xlim(date_x(days[0]), date_x(days[-1]))
+        first, last = date_x(days[0]), date_x(days[-1])
+        ax.set_xlim(first, last if last > first else first + 1)  # at least a day wide
         date_axis(ax)
         # x labels under the lowest panel of each column only
         ax.tick_params(labelbottom=k + cols >= n)
