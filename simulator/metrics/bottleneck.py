@@ -203,7 +203,11 @@ def bottleneck(stages: pd.DataFrame, roles: pd.DataFrame, visits: pd.DataFrame,
     watch = tuple(Watch(r.stage, r.role, r.queue_last_quarter, r.queue_before) for r in loads
                   if r.stage != top.stage and r.queue_last_quarter >= WATCH_MIN_QUEUE
                   and r.queue_last_quarter >= 2 * r.queue_before)
-    if top.wait_work_hours_mean >= MIN_WAIT_WORK_HOURS or top.utilization >= HIGH_UTILIZATION:
+    # a team with no working time in the window (headcount 0) and leads queued for it holds
+    # everything that reaches it: its waits never end, so they are not in the wait figures
+    unserved = top.queued_work_hours > 0 and math.isnan(top.utilization)
+    if (top.wait_work_hours_mean >= MIN_WAIT_WORK_HOURS or top.utilization >= HIGH_UTILIZATION
+            or unserved):
         return Bottleneck(kind="capacity", stage=top.stage, role=top.role, evidence=top,
                           watch=watch, ranking=ranking, leak=leak)
     busiest = loads[table.sort_values("utilization", ascending=False).index[0]]

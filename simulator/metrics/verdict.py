@@ -88,6 +88,10 @@ def _capacity(fmt: NumberFormat, labels: Labels, stage: str, role: str,
     clauses = []
     if busy is not None:
         clauses.append(f"the team is busy {fmt.pct(busy)} of its working time")
+    else:  # no working time in the window: nobody on the team
+        clauses.append("nobody works in the team in the measured window, so no lead that "
+                       "reaches it is picked up")
+        wait = None
     if wait is not None:
         hours = _get(ev, "wait_work_hours_mean")
         waited = f"a new lead waits {fmt.days(wait)} on average"

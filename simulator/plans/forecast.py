@@ -356,10 +356,13 @@ def plan_tables(events: pd.DataFrame, scenario: Scenario,
     Returns:
         ``{"plan_fact_daily", "plan_fact_monthly", "forecast_accuracy"}`` (see
         :func:`plans.planfact.plan_fact` and :func:`accuracy_by_day`), or ``{}`` when the
-        scenario has no plan.
+        scenario has no plan or nobody in the plan's role to carry it (headcount 0).
     """
     if scenario.plan is None:
         return {}
-    tables = plan_fact(events, scenario, staff)
+    try:
+        tables = plan_fact(events, scenario, staff)
+    except PlanError:  # nobody carries the plan: there is no plan/fact to split
+        return {}
     tables["forecast_accuracy"] = forecast_accuracy(events, scenario, staff)
     return tables

@@ -98,3 +98,24 @@ def test_a_building_queue_is_worded_as_one_to_watch() -> None:
     assert bottleneck_text(b, None).endswith(
         "Keep an eye on Ship (Warehouse): its queue is building up — 12.0 leads waiting on "
         "average in the last quarter of the run, against 3.0 before.")
+
+
+def test_a_team_of_nobody_with_leads_waiting_is_the_bottleneck() -> None:
+    """Closers at headcount 0: hunters still decide leads, but every lead they pass on waits
+    for ever; the screen names the closers (their waits never end, so they are in no wait
+    figure) and says that nobody works there."""
+    from salesim.simulator.runner import simulate
+    from salesim.simulator.scenario.loader import load_scenario
+    from tests.conftest import ROOT
+
+    base = load_scenario(ROOT / "scenarios" / "b2b_baseline.yaml")
+    roles = tuple(r.model_copy(update={"headcount": 0}) if r.name == "closer" else r
+                  for r in base.roles)
+    scenario = base.model_copy(update={"roles": roles}).with_overrides(days=60)
+    m = simulate(scenario, seed=3).metrics()
+    assert (m.bottleneck.kind, m.bottleneck.role) == ("capacity", "closer")
+    assert isinstance(m.bottleneck.evidence, StageLoad)
+    assert math.isnan(m.bottleneck.evidence.utilization)
+    assert m.bottleneck.evidence.queued_work_hours > 0
+    assert "nobody works in the team in the measured window" in m.verdict
+    assert "busy" not in m.verdict.split(".")[0]
