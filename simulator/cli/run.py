@@ -81,7 +81,7 @@ def run(
     scenario = load_or_fail(scenario_path, seed, days)
     target = out_dir or default_out_dir(scenario.name)
     try:
-        check_target(target, force)
+        check_target(target, force, inputs=[scenario_path])
     except OutputError as exc:
         fail(str(exc))
     started = time.perf_counter()
@@ -95,7 +95,8 @@ def run(
                                             (doc.get("stability") or {}).get("warning"))
     info = _run_info(scenario_path, replications, elapsed, check)
     try:
-        write_folder(target, run_files(scenario, doc, runs, info), force)
+        write_folder(target, run_files(scenario, doc, runs, info), force, kind="run",
+                     inputs=[scenario_path])
     except OutputError as exc:
         fail(str(exc))
     language = chosen_locale(locale, scenario.locale)
