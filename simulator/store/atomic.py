@@ -32,8 +32,11 @@ MARKER_FORMAT = 1
 """The version of the folder layouts this salesim writes (the marker's ``format``)."""
 
 
-class OutputError(Exception):
-    """The output cannot be written where asked (exists without --force, not writable)."""
+class OutputError(OSError):
+    """The output cannot be written where asked (exists without --force, not writable).
+
+    An ``OSError``, so a caller that reports a failed write as one line reports this too.
+    """
 
 
 def _umask() -> int:
