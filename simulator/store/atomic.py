@@ -102,11 +102,14 @@ def _check_not_input(target: Path, inputs: Iterable[Path]) -> None:
 def check_target(out: Path, force: bool, inputs: Iterable[Path] = ()) -> None:
     """Refuse before any work is done if the folder ``out`` cannot be written or replaced.
 
+    Leftovers of killed writers of ``out`` are cleaned first (:func:`store.swap.recover`).
+
     Raises:
         OutputError: ``out`` lies in a file or an unwritable folder; exists without ``force``;
             is a file or a symbolic link; holds an input; or holds files salesim did not write.
     """
     _check_location(out)
+    recover(out)  # leftovers of killed writers first: a moved-aside old folder comes back
     if out.is_symlink():
         raise OutputError(f"{out}: is a symbolic link; give the folder itself as --out")
     if not out.exists():
@@ -128,8 +131,7 @@ def write_folder(out: Path, files: Mapping[str, FileWriter], force: bool, *,
     """Write every file into a temporary sibling folder, then swap it into place.
 
     The folder gets the marker (:data:`MARKER`, naming ``kind`` and the files) first, so even
-    a leftover of a killed writer is known as salesim's; leftovers of dead writers of ``out``
-    are cleaned first (:func:`store.swap.recover`). An existing ``out`` is replaced only as
+    a leftover of a killed writer is known as salesim's. An existing ``out`` is replaced only as
     :func:`check_target` allows, and only after the new folder is complete; ``out`` names the
     old or the new complete folder at every instant (:func:`store.swap.swap`).
 
@@ -137,7 +139,6 @@ def write_folder(out: Path, files: Mapping[str, FileWriter], force: bool, *,
         OutputError: see :func:`check_target`.
     """
     check_target(out, force, inputs)
-    recover(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}-", suffix=".tmp",
                                 dir=out.parent))

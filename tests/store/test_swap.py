@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from salesim.simulator.store import swap as swap_module
-from salesim.simulator.store.atomic import MARKER, bytes_writer, write_folder
+from salesim.simulator.store.atomic import (
+    MARKER,
+    OutputError,
+    bytes_writer,
+    check_target,
+    write_folder,
+)
 from salesim.simulator.store.swap import process_alive, recover
 
 
@@ -86,3 +92,12 @@ def test_a_running_writers_folders_are_left_alone(tmp_path: Path) -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_restored_folder_is_not_replaced_without_force(tmp_path: Path) -> None:
+    pid = _dead_pid()
+    _folder(tmp_path / f".run.old-{pid}", "old.txt")  # killed between the two renames
+    with pytest.raises(OutputError, match="already exists"):
+        check_target(tmp_path / "run", False)
+    assert _names(tmp_path) == ["run"]
+    assert _names(tmp_path / "run") == [MARKER, "old.txt"]
