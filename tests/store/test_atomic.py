@@ -11,6 +11,7 @@ from salesim.simulator.store.atomic import (
     MARKER,
     OutputError,
     bytes_writer,
+    check_file_target,
     check_target,
     read_marker,
     write_bytes,
@@ -187,3 +188,16 @@ def test_a_file_that_is_an_input_is_never_replaced(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="an input of this command"):
         write_file(source, bytes_writer(b"b"), force=True, inputs=[source])
     assert source.read_text(encoding="utf-8") == "a\n"
+
+
+def test_a_parent_that_refuses_files_is_reported_before_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root every folder is writable: the probe's failure is simulated here."""
+    def refuse(**_kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    with pytest.raises(OutputError, match=r"out: cannot write in .* \(Permission denied\); "
+                                          r"choose an --out in a folder you can write"):
+        check_target(tmp_path / "out", False)
+    with pytest.raises(OutputError, match="cannot write in"):
+        check_file_target(tmp_path / "x.csv", True)
