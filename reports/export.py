@@ -331,7 +331,7 @@ def export_log(run_dir: Path, fmt: str, *, out: Path | None = None, replication:
         scenario = load_scenario(run_dir / "scenario.yaml")
     except ScenarioError as exc:
         raise ReportError(str(exc)) from None
-    events = read_events(run_dir / "events.csv.gz", replication)
+    events = read_events(run_dir / "events.csv.gz", replication, scenario)
     activities = activity_log(events, scenario, replication)
     def write(path: Path) -> None:
         with path.open("w", encoding="utf-8", newline="\n") as handle:

@@ -258,7 +258,8 @@ def existing_output(folder: Path, files: ReportFiles = REPORT_FILES) -> Path | N
 def write_charts(folder: Path, pngs: Mapping[str, bytes], charts_dir: str) -> Path:
     """All PNGs into a temporary folder, then moved into place in one rename."""
     target = folder / charts_dir
-    write_folder(target, {name: bytes_writer(data) for name, data in pngs.items()}, force=True)
+    write_folder(target, {name: bytes_writer(data) for name, data in pngs.items()}, force=True,
+                 kind="charts")
     return target
 
 

@@ -19,9 +19,14 @@ from salesim.simulator.cli.errors import LocaleOption, OneLineErrors, fail
 __all__ = ["register"]
 
 
+def _check_output(path: Path, force: bool, inputs: tuple[Path, ...] = ()) -> None:
+    """Where the command writes is checked before any work (one line, exit 2)."""
+    from salesim.simulator.store.atomic import OutputError, check_file_target
 
-
-
+    try:
+        check_file_target(path, force, inputs)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 def _progress(message: str) -> AbstractContextManager[Any]:
@@ -30,6 +35,20 @@ def _progress(message: str) -> AbstractContextManager[Any]:
 
     console = Console(stderr=True)
     return console.status(message) if console.is_terminal else nullcontext()
+
+
+# how an exported log begins (reports/export.py): XES, then the CSV's header
+_EXPORT_SIGNATURES = (b'<log xes.version="1.0"', b"case_id,activity,start_timestamp,")
+
+
+def _exported_log(path: Path) -> bool:
+    """Whether a file looks like an event log `salesim export` wrote (its first bytes)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(200)
+    except OSError:
+        return False
+    return any(signature in head for signature in _EXPORT_SIGNATURES)
 
 
 RunDir = Annotated[Path, typer.Argument(metavar="RUN_DIR", show_default=False,
@@ -45,6 +64,7 @@ def report(
     from salesim.reports.run_report import build_report
     from salesim.simulator.store.run_reader import ReportError
 
+    _check_output(run_dir / "report.html", True)  # where; an existing report: build_report
     started = time.perf_counter()
     try:
         with _progress(f"Building the report of {run_dir}"):
@@ -72,13 +92,19 @@ def export(
 ) -> None:
     """Export a run's event log for process-mining tools (Disco, Celonis, ProM, pm4py)."""
     from salesim.reports.export import export_log
+    from salesim.simulator.store.atomic import OutputError
     from salesim.simulator.store.run_reader import ReportError
 
+    if out is not None:
+        _check_output(out, force, (run_dir / "events.csv.gz", run_dir / "scenario.yaml"))
+        if out.is_file() and not _exported_log(out):
+            fail(f"{out}: is not an event log salesim exported; --force replaces only such a "
+                 f"file; choose another --out or move the file away")
     try:
         with _progress(f"Writing the event log of {run_dir}"):
             path = export_log(run_dir, fmt.lower(), out=out, replication=replication,
                               force=force)
-    except ReportError as exc:
+    except (ReportError, OutputError) as exc:
         fail(str(exc))
     typer.echo(f"Event log written: {path}")
 

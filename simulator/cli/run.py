@@ -89,7 +89,7 @@ def run(
     budget_or_fail(scenario, scenario_path, replications, max_memory_gb)
     target = out_dir or default_out_dir(scenario.name)
     try:
-        check_target(target, force)
+        check_target(target, force, inputs=[scenario_path])
     except OutputError as exc:
         fail(str(exc))
     started = time.perf_counter()
@@ -103,7 +103,8 @@ def run(
                                             (doc.get("stability") or {}).get("warning"))
     info = _run_info(scenario_path, replications, elapsed, check)
     try:
-        write_folder(target, run_files(scenario, doc, runs, info), force)
+        write_folder(target, run_files(scenario, doc, runs, info), force, kind="run",
+                     inputs=[scenario_path])
     except OutputError as exc:
         fail(str(exc))
     language = chosen_locale(locale, scenario.locale)

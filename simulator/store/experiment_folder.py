@@ -72,7 +72,7 @@ def write_experiment(target: Path, output: ExperimentOutput, info: ExperimentInf
     Raises:
         OutputError: ``target`` exists without ``force``, or is a file.
     """
-    write_folder(target, output.files(info), force)
+    write_folder(target, output.files(info), force, kind=output.kind)
 
 
 @dataclass(frozen=True)

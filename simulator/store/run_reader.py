@@ -15,14 +15,17 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from salesim.simulator.engine.cases import CLIENT_STAGE
 from salesim.simulator.engine.events import CATEGORICAL, COLUMNS
 from salesim.simulator.metrics.timeseries import events_from_table
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.store.atomic import MARKER, MARKER_FORMAT, read_marker
 from salesim.simulator.store.documents import RunInfo, SummaryEnvelope, first_problem
 
-__all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "RunLog", "load_run",
+__all__ = ["OPTIONAL_TABLES", "REQUIRED_FILES", "ReportError", "RunFolder", "RunLog",
+           "check_events_match", "load_run",
            "read_events", "read_json_object", "read_run_log"]
 
 REQUIRED_FILES = ("summary.json", "scenario.yaml", "stages.csv", "steps.csv", "losses.csv",
@@ -46,6 +49,8 @@ _TABLE_KEYS = {
     "monthly.csv": ("month", "won", "revenue"),
 }
 _EVENT_READ_COLUMNS = ("replication", *COLUMNS)
+# what every event log of every salesim version has: without them a file is someone else's
+_EVENT_CORE = ("time", "lead_id", "stage", "event")
 _CHUNK_ROWS = 250_000
 
 
@@ -123,19 +128,59 @@ def _read_table(path: Path, keys: tuple[str, ...]) -> pd.DataFrame:
     return table
 
 
-def read_events(path: Path, replication: int = 0) -> pd.DataFrame:
+def _check_format(folder: Path) -> None:
+    """A folder written by a newer salesim (its marker's ``format``) is not guessed at."""
+    marker = read_marker(folder)
+    written = (marker or {}).get("format", MARKER_FORMAT)
+    if not isinstance(written, int) or isinstance(written, bool) or written > MARKER_FORMAT:
+        raise ReportError(f"{folder / MARKER}: written by a newer salesim (folder format "
+                          f"{written!r}; this salesim reads format {MARKER_FORMAT} and older); "
+                          f"update salesim to read it")
+
+
+def check_events_match(events: pd.DataFrame, scenario: Scenario, path: Path) -> None:
+    """The events name only stages and roles of the scenario beside them.
+
+    Raises:
+        ReportError: the event log is of another scenario.
+    """
+    known = {"stage": {s.name for s in scenario.stages} | {CLIENT_STAGE},
+             "role": {r.name for r in scenario.roles}}
+    for column, names in known.items():
+        if column not in events.columns:
+            continue
+        seen = {str(v) for v in events[column].dropna().unique()}
+        foreign = sorted(seen - names - {""})
+        if foreign:
+            raise ReportError(f"{path}: names {column}(s) {', '.join(foreign[:3])} that "
+                              f"scenario.yaml does not have; the events are of another "
+                              f"scenario: give the folder `salesim run` wrote, unchanged")
+
+
+def _check_event_columns(path: Path, columns: pd.Index) -> None:
+    lacking = [c for c in _EVENT_CORE if c not in columns]
+    if lacking:
+        raise ReportError(f"{path}: not an event log of salesim (no column(s) "
+                          f"{', '.join(lacking)})")
+
+
+def read_events(path: Path, replication: int = 0, scenario: Scenario | None = None
+                ) -> pd.DataFrame:
     """One replication of ``events.csv.gz`` as a canonical event frame.
 
     Replications are stored one after another, so reading stops at the first row of a later
     replication: the first replication of a 20-replication run costs no more than a plain run.
+    With ``scenario``, the events must be of it (:func:`check_events_match`).
 
     Raises:
-        ReportError: the file is not a readable event log, or lacks that replication.
+        ReportError: the file is not a readable event log of salesim (or of ``scenario``), or
+            lacks that replication.
     """
     dtypes: dict[str, Any] = {name: "category" for name in CATEGORICAL}
     dtypes.update({"replication": "int64", "lead_id": "int64", "time": "float64",
                    "amount": "float64", "work_hours": "float64"})
     wanted = set(_EVENT_READ_COLUMNS)
+    _check_format(path.parent)
     parts = []
     rows = 0
     try:
@@ -143,6 +188,7 @@ def read_events(path: Path, replication: int = 0) -> pd.DataFrame:
         with pd.read_csv(path, usecols=lambda c: c in wanted, dtype=dtypes,
                          chunksize=_CHUNK_ROWS) as reader:
             for chunk in reader:
+                _check_event_columns(path, chunk.columns)
                 rows += len(chunk)
                 if not len(chunk):
                     continue
@@ -151,15 +197,18 @@ def read_events(path: Path, replication: int = 0) -> pd.DataFrame:
                 mine = chunk[chunk["replication"] == replication]
                 if len(mine):
                     parts.append(mine)
-                if int(chunk["replication"].iloc[-1]) > replication:
+                if len(chunk) and int(chunk["replication"].iloc[-1]) > replication:
                     break
-    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, ValueError,
+            zlib.error) as exc:
         raise ReportError(f"{path}: cannot read the event log ({_reason(exc)})") from None
     if not parts and rows == 0 and replication == 0:  # a run in which nothing happened
         return events_from_table(pd.DataFrame({"replication": pd.Series([], dtype="int64")}))
     if not parts:
         raise ReportError(f"{path}: holds no events of replication {replication}")
     table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if scenario is not None:
+        check_events_match(table, scenario, path)
     return events_from_table(table, replication)
 
 
@@ -174,6 +223,7 @@ def load_run(path: Path, *, replication: int = 0) -> RunFolder:
         ReportError: a missing folder, a folder that is not a run, or a file that cannot be read.
     """
     _check_folder(path)
+    _check_format(path)
     summary = read_json_object(path / "summary.json")
     try:
         SummaryEnvelope.model_validate(summary)
@@ -198,7 +248,7 @@ def load_run(path: Path, *, replication: int = 0) -> RunFolder:
         run_info=run_info, stages=tables["stages.csv"], steps=tables["steps.csv"],
         losses=tables["losses.csv"], roles=tables["roles.csv"], people=tables["people.csv"],
         channels=tables["channels.csv"], monthly=tables["monthly.csv"],
-        events=read_events(path / "events.csv.gz", replication), optional=optional,
+        events=read_events(path / "events.csv.gz", replication, scenario), optional=optional,
     )
 
 
@@ -238,6 +288,7 @@ def read_run_log(run_dir: Path, replication: int = 0) -> RunLog:
     if missing:
         raise ReportError(f"{run_dir}: not a run folder (no {' or '.join(missing)}); give the "
                           f"folder that 'salesim run' wrote")
+    _check_format(run_dir)
     try:
         scenario = load_scenario(scenario_path)
     except ScenarioError as exc:
@@ -255,6 +306,7 @@ def read_run_log(run_dir: Path, replication: int = 0) -> RunLog:
     events = events[events["replication"] == replication].drop(columns="replication")
     if events.empty:
         raise ReportError(f"{events_path}: no events of replication {replication}")
+    check_events_match(events, scenario, events_path)
     return RunLog(scenario, events.reset_index(drop=True), _read_staff(run_dir / "people.csv"))
 
 

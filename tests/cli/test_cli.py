@@ -18,7 +18,7 @@ RUN_FILES = {"summary.json", "events.csv.gz", "stages.csv", "steps.csv", "losses
              "cash.csv", "clients.csv", "activity.csv", "warnings.csv", "ranking.csv",
              "plan_fact_daily.csv", "plan_fact_monthly.csv", "forecast_accuracy.csv",
              "scenario.yaml",
-             "run.json"}
+             "run.json", ".salesim-output"}
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -118,9 +118,15 @@ def test_existing_output_is_kept_without_force(baseline_out: Path, tmp_path: Pat
     assert text.strip().count("\n") == 0 and text.startswith("error:") and "--force" in text
     assert (out / "notes.txt").read_text() == "my notes"
     code, text = run("run", str(BASELINE), "--days", "10", "--quick", "--out", str(out),
-                     "--force")
-    assert code == 0, text
-    assert {p.name for p in out.iterdir()} == RUN_FILES
+                     "--force")  # not a folder salesim wrote: kept even with --force
+    assert code == 2 and "salesim did not write" in text
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    salesims = tmp_path / "theirs"
+    for _ in range(2):
+        code, text = run("run", str(BASELINE), "--days", "10", "--quick", "--out",
+                         str(salesims), "--force")
+        assert code == 0, text
+    assert {p.name for p in salesims.iterdir()} == RUN_FILES
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
 
 

@@ -57,7 +57,7 @@ def compared(files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_compare_writes_its_files(compared: Path) -> None:
     assert {p.name for p in compared.iterdir()} == {
         *RESULT_FILES, "experiment.json", "variant-tiny.yaml", "variant-two_closers.yaml",
-        "variant-quick_closer.yaml"}
+        "variant-quick_closer.yaml", ".salesim-output"}
     assert not (compared.parent / ".checkpoints").exists()  # removed once the results are in
 
 
@@ -125,7 +125,8 @@ def test_sweep(files: Path, tmp_path: Path) -> None:
                           "-r", "2", "-j", "1", "--out", str(out))
     assert code == 0, err
     assert {p.name for p in out.iterdir()} == {"sweep.json", "runs.csv", "summary.csv",
-                                               "scenario.yaml", "experiment.json"}
+                                               "scenario.yaml", "experiment.json",
+                                               ".salesim-output"}
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 4 * 2
     assert list(runs.columns[:4]) == ["variant", "roles.closer.headcount", "channels.web.rate",

@@ -40,7 +40,7 @@ def test_a_compare_session_writes_a_folder_the_store_reads(scenarios: Path, tmp_
                          progress=None, arguments=["compare", "tiny.yaml", "tiny2.yaml"])
     assert sorted(p.name for p in target.iterdir()) == sorted(
         ["compare.json", "runs.csv", "summary.csv", "variant-tiny.yaml", "variant-tiny_two.yaml",
-         "experiment.json"])
+         "experiment.json", ".salesim-output"])
     folder = read_experiment(target)
     assert folder.document == json.loads(json.dumps(output.document))
     assert (folder.envelope.kind, folder.envelope.schema_) == ("compare", COMPARE_SCHEMA)

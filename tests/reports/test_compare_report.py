@@ -411,7 +411,7 @@ def test_existing_report_needs_force(tmp_path: Path) -> None:
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([COMPARE_JSON, "report.html", "report.md", REPORT_FILES.charts])
     assert sorted(p.name for p in (folder / REPORT_FILES.charts).iterdir()) == \
-        [p.name for p in again[2:]]
+        sorted([".salesim-output", *(p.name for p in again[2:])])
 
 
 # -- charts ----------------------------------------------------------------------------------------

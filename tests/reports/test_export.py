@@ -154,7 +154,8 @@ def test_export_cli(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) ->
         assert len(result.output.strip().splitlines()) == 1 and message in result.output
     result = runner.invoke(cli(), ["export", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "no such folder" in result.output
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert not [p for p in folder.iterdir()
+                if p.name.startswith(".") and p.name != ".salesim-output"]
 
 
 def test_export_refuses_a_missing_output_folder(tmp_path_factory: pytest.TempPathFactory,

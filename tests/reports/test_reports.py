@@ -316,7 +316,8 @@ def test_existing_report_needs_force(tmp_path_factory: pytest.TempPathFactory, t
     again = build_report(run, force=True)
     assert {p.name for p in again} == {p.name for p in first}
     assert not (run / CHARTS_DIR / "stale.png").exists()  # the folder was replaced whole
-    assert not [p for p in run.iterdir() if p.name.startswith(".")]  # no temporary left over
+    # no temporary left over, only the marker of the run folder
+    assert [p.name for p in run.iterdir() if p.name.startswith(".")] == [".salesim-output"]
 
 
 @pytest.mark.parametrize(("make", "message"), [
