@@ -117,7 +117,7 @@ def embedded_cluster(workers: int) -> DaskConnection:
                                   f"(TLS, {LOOPBACK} only)", close)
 
 
-def connect(address: str) -> DaskConnection:
+def connect(address: str, option: str = "--scheduler") -> DaskConnection:
     """A client of the scheduler at ``address`` that has at least one worker.
 
     A ``tls://`` scheduler needs the client's certificate, key and the cluster's CA in the
@@ -127,7 +127,7 @@ def connect(address: str) -> DaskConnection:
         ExperimentError: a malformed address, missing TLS settings, an unreachable scheduler
             (within ``CONNECT_TIMEOUT_S``), or one without workers.
     """
-    address = check_address(address)
+    address = check_address(address, option)
     distributed = _distributed()
     if address.startswith(("tls://", "wss://")):
         _check_tls_settings(distributed, address)

@@ -92,7 +92,7 @@ def open_backend(jobs: int | None = None, scheduler: str | None = None) -> Itera
     n = min(n, max_jobs())
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address:
-        backend = _dask_backend(address, n)
+        backend = _dask_backend(address, n, "--scheduler" if scheduler else f"${SCHEDULER_ENV}")
     elif n == 1:
         backend = Backend(InlineExecutor(), 1, "in this process", "inline")
     else:
@@ -170,8 +170,8 @@ def _watch_parent(parent: int, every_s: float = 1.0) -> None:
     os._exit(1)
 
 
-def _dask_backend(address: str, jobs: int) -> Backend:
-    connection = embedded_cluster(jobs) if address == "local" else connect(address)
+def _dask_backend(address: str, jobs: int, option: str) -> Backend:
+    connection = embedded_cluster(jobs) if address == "local" else connect(address, option)
     client = connection.client
     workers = max(1, sum(client.nthreads().values()))
     # pure=False: every run is submitted once anyway; hashing its arguments would be waste
