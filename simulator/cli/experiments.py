@@ -3,16 +3,22 @@
 Each command parses its options, prepares its experiment (:mod:`experiments.kinds`), and hands
 it to :func:`_drive`, which runs the session (:mod:`experiments.session`) with a progress bar.
 Every user error prints one line ``error: ...`` on stderr and exits with code 2, without a
-traceback, before any output is written; an interrupted experiment keeps its finished runs and
-continues when run again. See ``docs/experiments.md``.
+traceback, before any output is written. Ctrl-C, SIGTERM and SIGHUP stop an experiment the same
+way: its workers are stopped, one line says how many finished runs are kept, the exit code is
+128 + the signal's number (130, 143, 129), and the same command run again continues. See
+``docs/experiments.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from types import FrameType
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.markup import escape
@@ -34,6 +40,7 @@ from salesim.simulator.cli.options import (
     Seed,
     WarmupOpt,
 )
+from salesim.simulator.experiments.executors import JOBS_PER_CORE, max_jobs
 from salesim.simulator.experiments.kinds import (
     StaffingOptions,
     prepare_compare,
@@ -53,7 +60,8 @@ from salesim.simulator.store.run_folder import default_out_dir
 
 __all__ = ["register"]
 
-EXIT_INTERRUPTED = 130
+EXIT_SIGNALLED = 128  # + the signal's number, as a shell reports a process the signal ended
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 E = TypeVar("E", bound=Experiment)
 
 
@@ -65,24 +73,74 @@ def _prepared(prepare: Callable[[], E]) -> E:
         fail(str(exc))
 
 
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """SIGTERM and SIGHUP stop the experiment as Ctrl-C does (a KeyboardInterrupt); the signal
+    received is appended to the list yielded. Later signals are ignored while the experiment
+    stops its workers, so the clean-up is not cut short; a signal the command was started with
+    ignored (``nohup``, a background job) stays ignored."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received  # signal handlers can only be set from the main thread
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if not received:
+            received.append(signum)
+            raise KeyboardInterrupt
+
+    previous = {}
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield received
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def _drive(experiment: Experiment, out_dir: Path | None, force: bool, jobs: int | None,
            scheduler: str | None) -> tuple[dict[str, Any], Path]:
     """Run the experiment's session with a progress bar; its document and folder."""
     target = out_dir or default_out_dir(f"{experiment.base.name}-{experiment.kind}")
-    try:
-        check_target(target, force)
-        with runs_progress() as progress:
-            bar = LabBar(progress, progress.add_task(experiment.description, total=0))
-            output = run_session(experiment, target, force=force, jobs=jobs,
-                                 scheduler=scheduler, progress=bar, arguments=sys.argv[1:])
-    except Interrupted as exc:
-        where = f" in {exc.folder}" if exc.folder else ""
-        typer.echo(f"interrupted: {exc.saved} finished runs kept{where}; run the same command "
-                   f"again to continue", err=True)
-        raise typer.Exit(code=EXIT_INTERRUPTED) from None
-    except (ExperimentError, OutputError) as exc:
-        fail(str(exc))
+    if jobs is not None and jobs > max_jobs():
+        fail(f"--jobs {jobs}: at most {max_jobs()} worker processes on this machine "
+             f"({JOBS_PER_CORE} per core)")
+    with _stop_signals() as received:
+        try:
+            check_target(target, force)
+            with runs_progress() as progress:
+                bar = LabBar(progress, progress.add_task(experiment.description, total=0))
+
+                def warn(message: str) -> None:
+                    progress.console.print(f"warning: {escape(message)}")
+
+                output = run_session(experiment, target, force=force, jobs=jobs,
+                                     scheduler=scheduler, progress=bar, arguments=sys.argv[1:],
+                                     warn=warn)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            _interrupted(exc, received)
+        except (ExperimentError, OutputError) as exc:
+            if received:  # a worker that the same signal ended broke the pool first
+                _interrupted(exc, received)
+            fail(str(exc))
     return output.document, target
+
+
+def _interrupted(exc: BaseException, received: list[int]) -> NoReturn:
+    """One line: how many finished runs are kept, and where; exit 128 + the signal's number."""
+    number = received[0] if received else int(signal.SIGINT)
+    name = signal.Signals(number).name
+    if isinstance(exc, Interrupted):
+        where = f" in {exc.folder}" if exc.folder and exc.saved else ""
+        kept = f"{exc.saved} finished runs kept{where}"
+    else:
+        kept = "finished runs kept"
+    typer.echo(f"interrupted ({name}): {kept}; run the same command again to continue",
+               err=True)
+    raise typer.Exit(code=EXIT_SIGNALLED + number)
 
 
 # -- compare -------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ cluster, :mod:`experiments.executors`); each is reduced where it ran to a small 
 (:mod:`experiments.records`). See ``docs/experiments.md``.
 """
 
+from salesim.simulator.experiments.checkpoints import RunStore
 from salesim.simulator.experiments.compare import compare_document
-from salesim.simulator.experiments.executors import Backend, InlineExecutor, RunStore, open_backend
+from salesim.simulator.experiments.executors import Backend, InlineExecutor, open_backend
 from salesim.simulator.experiments.grid import grid, parse_vary
 from salesim.simulator.experiments.lab import Interrupted, Lab, detect_warmup, replicate_variants
 from salesim.simulator.experiments.optimize import Optimizer

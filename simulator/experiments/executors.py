@@ -4,33 +4,30 @@ Every backend is a ``concurrent.futures.Executor``; the experiment code never kn
 random numbers come from ``SeedSequence(seed, spawn_key=(replication,))`` inside the worker, never
 from worker state, so every backend and every number of workers gives the same records.
 
-Completed runs are kept in a checkpoint folder as they finish (one JSON file per run, written to
-a temporary name and renamed), so an interrupted experiment continues where it stopped.
+Local worker processes die with the command (kill -9 included), and an interrupted experiment
+stops its workers at once; its finished runs are in its checkpoints (:mod:`checkpoints`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import importlib
-import json
-import logging
+import ctypes
 import os
-import shutil
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
-from salesim.simulator.experiments.records import Record
+from salesim.simulator.experiments.dask_backend import connect, embedded_cluster
 from salesim.simulator.experiments.variants import ExperimentError
 from salesim.simulator.runner import default_jobs
-from salesim.simulator.store.atomic import bytes_writer, write_file
 
-CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is reported within 10 s
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+JOBS_PER_CORE = 4
 CHECKPOINTS = ".checkpoints"
 
 _P = ParamSpec("_P")
@@ -59,9 +56,15 @@ class Backend:
     description: str
     kind: str  # "inline", "processes", "dask"
     _close: Callable[[], None] = field(default=lambda: None, repr=False)
+    _abort: Callable[[], None] | None = field(default=None, repr=False)
 
     def close(self) -> None:
+        """Let the workers go once every run is done."""
         self._close()
+
+    def abort(self) -> None:
+        """Stop at once (interrupted, or failing): runs in progress are dropped, not awaited."""
+        (self._abort or self._close)()
 
 
 @contextlib.contextmanager
@@ -72,135 +75,105 @@ def open_backend(jobs: int | None = None, scheduler: str | None = None) -> Itera
         jobs: local worker processes (default: one per core; 1 = in this process). With
             ``scheduler="local"``, the number of workers of the embedded Dask cluster.
         scheduler: a Dask scheduler address (``tcp://host:8786``); ``"local"`` for an embedded
-            ``LocalCluster``; None for ``$DASK_SCHEDULER_ADDRESS`` if set, else local processes.
+            ``LocalCluster`` (TLS, loopback only, see :mod:`experiments.dask_backend`); None for
+            ``$DASK_SCHEDULER_ADDRESS`` if set, else local processes.
+
+    An exception (Ctrl-C included) leaving the block stops the workers at once; local worker
+    processes also die with this process if it is killed (:func:`_worker_start`). At most
+    :func:`max_jobs` local processes are started, whatever ``jobs`` asks.
 
     Raises:
-        ExperimentError: Dask is not installed, or the scheduler cannot be reached within
-            ``CONNECT_TIMEOUT_S`` seconds, or it has no workers.
+        ExperimentError: Dask is not installed, the address is malformed, or the scheduler
+            cannot be reached within ``CONNECT_TIMEOUT_S`` seconds, or it has no workers.
     """
+    n = default_jobs() if jobs is None else jobs
+    if n < 1:
+        raise ExperimentError(f"--jobs must be 1 or more, got {n}")
+    n = min(n, max_jobs())
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address:
-        backend = _dask_backend(address, jobs)
+        backend = _dask_backend(address, n, "--scheduler" if scheduler else f"${SCHEDULER_ENV}")
+    elif n == 1:
+        backend = Backend(InlineExecutor(), 1, "in this process", "inline")
     else:
-        n = default_jobs() if jobs is None else jobs
-        if n <= 1:
-            backend = Backend(InlineExecutor(), 1, "in this process", "inline")
-        else:
-            pool = ProcessPoolExecutor(max_workers=n, initializer=_ignore_interrupts)
-            backend = Backend(pool, n, f"{n} local processes", "processes",
-                              lambda: pool.shutdown(wait=True, cancel_futures=True))
+        pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_start,
+                                   initargs=(os.getpid(),))
+        backend = Backend(pool, n, f"{n} local processes", "processes",
+                          lambda: pool.shutdown(wait=True, cancel_futures=True),
+                          lambda: _kill_pool(pool))
     try:
         yield backend
-    finally:
-        backend.close()
+    except BaseException:
+        backend.abort()
+        raise
+    backend.close()
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C stops the experiment in the main process; workers finish their run quietly."""
+def max_jobs() -> int:
+    """The most local worker processes an experiment starts: a few per core.
+
+    More only add memory (each is a Python process with the engine loaded) and contention.
+    """
+    return max(8, JOBS_PER_CORE * default_jobs())
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down without waiting for the runs in progress: kill its processes."""
+    # the pool's processes (private; Python 3.14's pool.kill_workers() does the same)
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    for process in workers:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(timeout=5)
+
+
+def _worker_start(parent: int) -> None:
+    """A local worker: Ctrl-C is the main process's to handle, and the worker dies with it.
+
+    On Linux the kernel kills the worker when its parent dies (``prctl(PR_SET_PDEATHSIG)``),
+    kill -9 included; elsewhere a daemon thread checks every second that the parent is alive.
+    (PDEATHSIG fires when the *thread* that started the worker ends: the pool starts its
+    processes from the thread that submits, which outlives the pool.)
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:  # not the parent's handlers, inherited through fork
+            signal.signal(sig, signal.SIG_DFL)
+    armed = _kill_on_parent_death()
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                         name="salesim-parent-watch").start()
 
 
-def _dask_backend(address: str, jobs: int | None) -> Backend:
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _kill_on_parent_death() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not offered."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
-        # imported by name: Dask is an optional extra, and its API is untyped
-        distributed: Any = importlib.import_module("distributed")
-    except ImportError:
-        raise ExperimentError("--scheduler needs Dask: pip install 'salesim[dask]'") from None
-    Client, LocalCluster = distributed.Client, distributed.LocalCluster
-    quiet = [logging.getLogger(n) for n in ("distributed", "tornado")]
-    levels = [q.level for q in quiet]
-    for q in quiet:
-        q.setLevel(logging.CRITICAL)
-    try:
-        if address == "local":
-            n = default_jobs() if jobs is None else jobs
-            # no dashboard: on a small machine its updates take CPU from the workers
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster, set_as_default=False)
-            where = f"an embedded Dask LocalCluster of {n} workers"
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
 
-            def close() -> None:
-                client.close()
-                cluster.close()
-        else:
-            try:
-                client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-            except (OSError, TimeoutError, ValueError, TypeError) as exc:
-                reason = " ".join(str(exc).split()) or type(exc).__name__
-                raise ExperimentError(f"cannot reach the Dask scheduler at {address}: "
-                                      f"{reason}") from None
-            try:
-                client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
-            except (OSError, TimeoutError):
-                client.close()
-                raise ExperimentError(f"the Dask scheduler at {address} has no workers (none "
-                                      f"joined within {CONNECT_TIMEOUT_S} s); start some with "
-                                      f"'dask worker {address} --nthreads 1'") from None
-            where = f"the Dask scheduler at {address}"
-            close = client.close
-    finally:
-        for q, level in zip(quiet, levels, strict=True):
-            q.setLevel(level)
+
+def _watch_parent(parent: int, every_s: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
+
+
+def _dask_backend(address: str, jobs: int, option: str) -> Backend:
+    connection = embedded_cluster(jobs) if address == "local" else connect(address, option)
+    client = connection.client
     workers = max(1, sum(client.nthreads().values()))
     # pure=False: every run is submitted once anyway; hashing its arguments would be waste
     return Backend(client.get_executor(pure=False), workers,
-                   f"{where} ({workers} worker threads)", "dask", close)
-
-
-# -- checkpoints ---------------------------------------------------------------------------------
-
-
-class RunStore:
-    """Completed runs of one experiment: ``<folder>/<variant key>-r<replication>.json``.
-
-    Each file is written under a temporary name and renamed into place, so a killed experiment
-    leaves whole files or none. Records hold only JSON numbers and strings: a resumed experiment
-    reads back exactly the floats it would have computed.
-    """
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-
-    @classmethod
-    def beside(cls, out: Path, kind: str, identity: dict[str, Any]) -> RunStore:
-        """The checkpoint folder of an experiment, ``<out's parent>/.checkpoints/<kind>-<hash>``.
-
-        The hash is of what the runs depend on (the base scenario, seed, salesim version), not of
-        the output folder's name: running the same command again finds the runs it already did.
-        """
-        text = json.dumps(identity, sort_keys=True, default=str)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        return cls(out.parent / CHECKPOINTS / f"{kind}-{digest}")
-
-    def _path(self, key: str, replication: int) -> Path | None:
-        return None if self.folder is None else self.folder / f"{key}-r{replication}.json"
-
-    def load(self, key: str, replication: int) -> Record | None:
-        path = self._path(key, replication)
-        if path is None or not path.exists():
-            return None
-        try:
-            record: Record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # unreadable: run it again
-        return record
-
-    def save(self, key: str, replication: int, record: Record) -> None:
-        path = self._path(key, replication)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_file(path, bytes_writer(json.dumps(record).encode("utf-8")), force=True)
-
-    def count(self) -> int:
-        if self.folder is None or not self.folder.exists():
-            return 0
-        return sum(1 for p in self.folder.glob("*.json") if not p.name.startswith("."))
-
-    def discard(self) -> None:
-        """Remove the checkpoints (after the results are written)."""
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                self.folder.parent.rmdir()  # only if no other experiment keeps runs there
+                   f"{connection.where} ({workers} worker threads)", "dask", connection.close)

@@ -63,17 +63,21 @@ def _range(text: str, spec: str) -> tuple[Any, ...]:
     if len(parts) not in (2, 3):
         raise ExperimentError(f"--vary {spec}: a range is START..STOP or START..STOP..STEP")
     nums = [_scalar(p.strip()) for p in parts]
-    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in nums):
-        raise ExperimentError(f"--vary {spec}: range bounds must be numbers")
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n)
+               for n in nums):
+        raise ExperimentError(f"--vary {spec}: range bounds must be finite numbers "
+                              f"(START..STOP or START..STOP..STEP)")
     start, stop = nums[0], nums[1]
     step = nums[2] if len(nums) == 3 else 1
     if step <= 0:
         raise ExperimentError(f"--vary {spec}: the step must be positive")
     if stop < start:
         raise ExperimentError(f"--vary {spec}: empty range ({start} is above {stop})")
-    count = math.floor((stop - start) / step + 1e-9) + 1
-    if count > MAX_GRID:
-        raise ExperimentError(f"--vary {spec}: {count} values; at most {MAX_GRID}")
+    steps = (float(stop) - float(start)) / float(step)  # inf when the span overflows a float
+    if not steps < MAX_GRID:
+        raise ExperimentError(f"--vary {spec}: more than {MAX_GRID:,} values; at most "
+                              f"{MAX_GRID:,}")
+    count = math.floor(steps + 1e-9) + 1
     if all(isinstance(n, int) for n in (start, stop, step)):
         return tuple(start + i * step for i in range(count))
     return tuple(round(start + i * step, 12) for i in range(count))
@@ -87,7 +91,7 @@ def _scalar(text: str) -> Any:
             pass
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):  # deep nesting, odd scalars
         return text
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from salesim.simulator.experiments.executors import Backend, RunStore
+from salesim.simulator.experiments.checkpoints import RunStore
+from salesim.simulator.experiments.executors import Backend
 from salesim.simulator.experiments.records import SERIES_FIELD, Record, run_record, with_plan
 from salesim.simulator.experiments.stats import (
     Precision,
@@ -26,7 +27,7 @@ from salesim.simulator.experiments.stats import (
     number,
     replications_needed,
 )
-from salesim.simulator.experiments.variants import Variant
+from salesim.simulator.experiments.variants import ExperimentError, Variant
 from salesim.simulator.scenario.schema import Scenario
 
 Key = tuple[str, int]
@@ -126,6 +127,12 @@ class Lab:
             for future in pending:
                 future.cancel()
             raise Interrupted(self.store.count(), self.store.folder) from None
+        except BrokenExecutor:
+            kept = self.store.count()
+            where = f" in {self.store.folder}" if kept else ""
+            raise ExperimentError(f"a worker process stopped unexpectedly (killed, or out of "
+                                  f"memory); {kept} finished runs kept{where}; run the same "
+                                  f"command again to continue") from None
 
 
 # -- replications until a precision --------------------------------------------------------------

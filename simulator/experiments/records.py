@@ -163,6 +163,32 @@ def reduce_run(scenario: Scenario, metrics: RunMetrics, events: pd.DataFrame) ->
     return record
 
 
+def record_problem(record: Any) -> str | None:
+    """Why ``record`` is not a whole record as :func:`reduce_run` makes them, or None (pure).
+
+    What a checkpoint read back must pass before it stands in for a run.
+    """
+    if not isinstance(record, dict):
+        return f"the record is {type(record).__name__}, not an object"
+    for key in (*BASE_METRICS, PLAN_ACTUAL, PLAN_MONTHS):
+        if not _is_number(record.get(key)):
+            return f"record field {key!r} is missing or not a number"
+    for key in TEXT_FIELDS:
+        if not isinstance(record.get(key), str):
+            return f"record field {key!r} is missing or not text"
+    series = record.get(SERIES_FIELD)
+    if not isinstance(series, list) or not all(_is_number(x) for x in series):
+        return f"record field {SERIES_FIELD!r} is missing or not a list of numbers"
+    ranking = record.get(RANKING_FIELD)
+    if not isinstance(ranking, list) or not all(isinstance(x, dict) for x in ranking):
+        return f"record field {RANKING_FIELD!r} is missing or not a list of objects"
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def unstable_queues(record: Record) -> list[tuple[str, str]]:
     """The (stage, role) pairs whose queues grew without bound in this run (none if stable)."""
     text = str(record.get("unstable_queues", "") or "")

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from salesim.simulator.experiments.executors import RunStore, open_backend
-from salesim.simulator.experiments.lab import Lab, ProgressSink
+from salesim.simulator.experiments.checkpoints import RunStore, Warn
+from salesim.simulator.experiments.executors import open_backend
+from salesim.simulator.experiments.lab import Interrupted, Lab, ProgressSink
 from salesim.simulator.scenario.schema import Scenario
 from salesim.simulator.store.documents import (
     ExperimentInfo,
@@ -54,11 +55,13 @@ class Experiment(Protocol):
 
 def run_session(experiment: Experiment, target: Path, *, force: bool, jobs: int | None,
                 scheduler: str | None, progress: ProgressSink | None,
-                arguments: Sequence[str]) -> ExperimentOutput:
+                arguments: Sequence[str], warn: Warn | None = None) -> ExperimentOutput:
     """Run ``experiment`` and write its folder ``target``; drop the checkpoints once written.
 
     Finished runs are checkpointed beside ``target``, so an interrupted session run again with
-    the same inputs continues where it stopped.
+    the same inputs continues where it stopped; ``warn`` gets a line per invalid checkpoint
+    ignored. A KeyboardInterrupt anywhere in the session (Ctrl-C, or a signal the caller turns
+    into one) stops the workers at once and is raised as :class:`Interrupted`.
 
     Raises:
         ExperimentError: the backend cannot be opened, or the experiment finds no answer.
@@ -67,15 +70,18 @@ def run_session(experiment: Experiment, target: Path, *, force: bool, jobs: int 
     """
     started = time.perf_counter()
     store = RunStore.beside(target, experiment.kind, {
-        "kind": experiment.kind, "version": salesim_version(), **experiment.identity})
-    with open_backend(jobs, scheduler) as backend:
-        lab = Lab(backend, experiment.seed, store, progress)
-        output = experiment.run(lab)
-    info = ExperimentInfo(
-        salesim_version=salesim_version(), command=experiment.kind, arguments=list(arguments),
-        backend=backend.description, workers=backend.workers, runs_simulated=lab.executed,
-        finished_at=now_stamp(), elapsed_seconds=round(time.perf_counter() - started, 3),
-        python=python_version())
-    write_experiment(target, output, info, force)
+        "kind": experiment.kind, "version": salesim_version(), **experiment.identity}, warn)
+    try:
+        with open_backend(jobs, scheduler) as backend:
+            lab = Lab(backend, experiment.seed, store, progress)
+            output = experiment.run(lab)
+        info = ExperimentInfo(
+            salesim_version=salesim_version(), command=experiment.kind,
+            arguments=list(arguments), backend=backend.description, workers=backend.workers,
+            runs_simulated=lab.executed, finished_at=now_stamp(),
+            elapsed_seconds=round(time.perf_counter() - started, 3), python=python_version())
+        write_experiment(target, output, info, force)
+    except KeyboardInterrupt:
+        raise Interrupted(store.count(), store.folder) from None
     store.discard()
     return output

@@ -24,6 +24,7 @@ from typing import Any
 from salesim.simulator.scenario.errors import ScenarioError
 from salesim.simulator.scenario.loader import load_scenario, read_yaml
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.store.names import variant_file
 
 WORK_TIME = "work_time"
 # fields of each distribution that are in the distribution's units (scaled by a work-time
@@ -300,10 +301,16 @@ def _variant_set(path: Path, data: dict[str, Any], marks: Mapping[tuple[str | in
         raise ExperimentError(f"{where('variants')}: variants: needs a list of "
                               f"{{name, set: {{path: value}}}} entries")
     yield Variant(base.name, base, str(path.parent / base_ref), description=base.description)
+    seen: dict[str, int] = {}
     for i, item in enumerate(items):
         at = where("variants", i)
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ExperimentError(f"{at}: variants[{i}]: needs a name and a set of changes")
+        if item["name"] in seen:
+            raise ExperimentError(f"{where('variants', i, 'name')}: variants[{i}].name: "
+                                  f"'{item['name']}' is already the name of "
+                                  f"variants[{seen[item['name']]}]; variant names must differ")
+        seen[item["name"]] = i
         extra = sorted(set(item) - {"name", "description", "set"})
         if extra:
             raise ExperimentError(f"{where('variants', i, extra[0])}: variants[{i}].{extra[0]}: "
@@ -327,18 +334,30 @@ def _variant_set(path: Path, data: dict[str, Any], marks: Mapping[tuple[str | in
 
 
 def _unique_names(variants: list[Variant]) -> list[Variant]:
-    """Variant names must differ: fall back to the file stem, then number them."""
-    names: list[str] = []
+    """Variant names must differ, and so must the files they name (``variant-<name>.yaml``).
+
+    A whole scenario file whose ``name`` is taken is named after its file (``b.yaml``: ``b``)
+    when that is free; any other clash is refused, never renamed silently.
+
+    Raises:
+        ExperimentError: two variants with one name, or with names that write one file.
+    """
+    by_name: dict[str, Variant] = {}
+    by_file: dict[str, str] = {}
+    out = []
     for v in variants:
         name = v.name
-        if name in names:
-            stem = Path(v.source.split("#", 1)[0]).stem
-            name = stem if stem not in names else name
-        n = 2
-        base = name
-        while name in names:
-            name = f"{base}_{n}"
-            n += 1
-        names.append(name)
-    return [Variant(n, v.scenario, v.source, v.settings, v.description)
-            for n, v in zip(names, variants, strict=True)]
+        if name in by_name and "#" not in v.source:
+            stem = Path(v.source).stem
+            name = stem if stem not in by_name else name
+        if name in by_name:
+            raise ExperimentError(f"{v.source}: variant name '{v.name}' is already the name of "
+                                  f"{by_name[name].source}; variants need distinct names")
+        file = variant_file(name)
+        if file in by_file:
+            raise ExperimentError(f"{v.source}: variants '{by_file[file]}' and '{name}' would "
+                                  f"both be written to {file}; names must differ in their "
+                                  f"letters, digits, '_', '.' or '-', not only in the others")
+        by_name[name], by_file[file] = v, name
+        out.append(Variant(name, v.scenario, v.source, v.settings, v.description))
+    return out

@@ -11,7 +11,8 @@ import pytest
 
 from salesim.simulator.engine.model import SalesModel
 from salesim.simulator.experiments import records as rec
-from salesim.simulator.experiments.executors import Backend, InlineExecutor, RunStore
+from salesim.simulator.experiments.checkpoints import RunStore
+from salesim.simulator.experiments.executors import Backend, InlineExecutor
 from salesim.simulator.experiments.grid import Axis, grid, parse_vary
 from salesim.simulator.experiments.lab import Lab
 from salesim.simulator.experiments.problem import Budget, parse_budget, parse_constraint
@@ -126,7 +127,10 @@ def test_parse_vary() -> None:
                          ("roles.closer.headcount", "expected PATH=VALUES"),
                          ("roles.closer.headcount=", "no values"),
                          ("x=1,,2", "empty value"), ("x=1..5..0", "step must be positive"),
-                         ("x=a..b", "must be numbers")):
+                         ("x=a..b", "must be finite numbers"),
+                         ("x=nan..5", "must be finite numbers"),
+                         ("x=0..inf", "must be finite numbers"),
+                         ("x=-1e308..1e308", "more than 10,000 values")):
         with pytest.raises(ExperimentError, match=message):
             parse_vary(bad)
 
