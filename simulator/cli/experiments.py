@@ -15,7 +15,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -40,6 +40,8 @@ from salesim.simulator.cli.options import (
     Seed,
     WarmupOpt,
 )
+from salesim.simulator.cli.scenario import MaxMemoryOption
+from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB
 from salesim.simulator.experiments.executors import JOBS_PER_CORE, max_jobs
 from salesim.simulator.experiments.kinds import (
     StaffingOptions,
@@ -102,15 +104,19 @@ def _stop_signals() -> Iterator[list[int]]:
 
 
 def _drive(experiment: Experiment, out_dir: Path | None, force: bool, jobs: int | None,
-           scheduler: str | None) -> tuple[dict[str, Any], Path]:
-    """Run the experiment's session with a progress bar; its document and folder."""
+           scheduler: str | None, inputs: Sequence[Path],
+           max_memory_gb: float) -> tuple[dict[str, Any], Path]:
+    """Run the experiment's session with a progress bar; its document and folder.
+
+    ``inputs`` are the files the command reads: ``--force`` never replaces a folder holding
+    one."""
     target = out_dir or default_out_dir(f"{experiment.base.name}-{experiment.kind}")
     if jobs is not None and jobs > max_jobs():
         fail(f"--jobs {jobs}: at most {max_jobs()} worker processes on this machine "
              f"({JOBS_PER_CORE} per core)")
     with _stop_signals() as received:
         try:
-            check_target(target, force)
+            check_target(target, force, inputs)
             with runs_progress() as progress:
                 bar = LabBar(progress, progress.add_task(experiment.description, total=0))
 
@@ -119,7 +125,7 @@ def _drive(experiment: Experiment, out_dir: Path | None, force: bool, jobs: int 
 
                 output = run_session(experiment, target, force=force, jobs=jobs,
                                      scheduler=scheduler, progress=bar, arguments=sys.argv[1:],
-                                     warn=warn)
+                                     warn=warn, max_memory_gb=max_memory_gb)
         except (Interrupted, KeyboardInterrupt) as exc:
             _interrupted(exc, received)
         except (ExperimentError, OutputError) as exc:
@@ -163,6 +169,7 @@ def compare(
     scheduler: Scheduler = None,
     out_dir: OutDir = None,
     force: Force = False,
+    max_memory_gb: MaxMemoryOption = DEFAULT_MAX_MEMORY_GB,
     report: Annotated[bool, typer.Option(
         "--report", help="Also write the comparison report into the folder: report.html, "
         "report.md and their charts (see docs/reports.md).")] = False,
@@ -172,7 +179,7 @@ def compare(
     settings = Settings(replications, seed, days, warmup, precision, metric, max_replications,
                         plan)
     experiment = _prepared(lambda: prepare_compare(files, settings))
-    doc, target = _drive(experiment, out_dir, force, jobs, scheduler)
+    doc, target = _drive(experiment, out_dir, force, jobs, scheduler, files, max_memory_gb)
     base = experiment.base
     language = chosen_locale(locale, base.locale)
     print_compare(doc, target, number_format(language, base.currency), Labels(base, language))
@@ -216,12 +223,14 @@ def sweep(
     scheduler: Scheduler = None,
     out_dir: OutDir = None,
     force: Force = False,
+    max_memory_gb: MaxMemoryOption = DEFAULT_MAX_MEMORY_GB,
 ) -> None:
     """Run a grid of variants: one tidy row per variant × replication, and means with CIs."""
     settings = Settings(replications, seed, days, warmup, precision, metric, max_replications,
                         plan)
     experiment = _prepared(lambda: prepare_sweep(scenario_path, vary, settings))
-    print_sweep(*_drive(experiment, out_dir, force, jobs, scheduler))
+    print_sweep(*_drive(experiment, out_dir, force, jobs, scheduler, [scenario_path],
+                       max_memory_gb))
 
 
 # -- whatif --------------------------------------------------------------------------------------
@@ -244,11 +253,13 @@ def whatif(
     scheduler: Scheduler = None,
     out_dir: OutDir = None,
     force: Force = False,
+    max_memory_gb: MaxMemoryOption = DEFAULT_MAX_MEMORY_GB,
 ) -> None:
     """Value +1 person and a faster process in every role, ranked by profit per rouble."""
     settings = Settings(replications, seed, days, warmup, precision, metric, max_replications)
     experiment = _prepared(lambda: prepare_whatif(scenario_path, faster, settings))
-    print_whatif(*_drive(experiment, out_dir, force, jobs, scheduler))
+    print_whatif(*_drive(experiment, out_dir, force, jobs, scheduler, [scenario_path],
+                        max_memory_gb))
 
 
 # -- optimize ------------------------------------------------------------------------------------
@@ -285,6 +296,7 @@ def optimize(
     scheduler: Scheduler = None,
     out_dir: OutDir = None,
     force: Force = False,
+    max_memory_gb: MaxMemoryOption = DEFAULT_MAX_MEMORY_GB,
 ) -> None:
     """Find the headcount per role with the best expected profit, or the cheapest that meets
     the constraints, within a budget."""
@@ -294,7 +306,8 @@ def optimize(
     experiment = _prepared(lambda: prepare_optimize(scenario_path, staffing, settings))
     for warning in experiment.warnings:
         err().print(f"warning: {escape(warning)}")
-    doc, target = _drive(experiment, out_dir, force, jobs, scheduler)
+    doc, target = _drive(experiment, out_dir, force, jobs, scheduler, [scenario_path],
+                         max_memory_gb)
     out().print(doc["verdict"], markup=False)
     out().print(f"{doc['search']['staffings_evaluated']} staffings evaluated "
                 f"({doc['search']['runs']} runs). Results written to [bold]{target}/[/bold]")

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB, BudgetError, check_budget
 from salesim.simulator.experiments.checkpoints import RunStore
 from salesim.simulator.experiments.executors import Backend
 from salesim.simulator.experiments.records import SERIES_FIELD, Record, run_record, with_plan
@@ -55,8 +56,11 @@ class Lab:
 
     def __init__(self, backend: Backend, seed: int, store: RunStore | None = None,
                  progress: ProgressSink | None = None,
-                 worker: Callable[[Scenario, int, int], Record] = run_record) -> None:
+                 worker: Callable[[Scenario, int, int], Record] = run_record,
+                 max_memory_gb: float = DEFAULT_MAX_MEMORY_GB) -> None:
         self.backend = backend
+        self.max_memory_gb = max_memory_gb  # what the runs at once may need (0: no limit)
+        self._within_budget: set[str] = set()
         self.worker = worker  # a module-level function the workers can import
         self.seed = seed
         self.store = store or RunStore(None)
@@ -96,8 +100,23 @@ class Lab:
             if resumed:
                 self.progress.advance(resumed)
         if todo:
+            self._check_budget(todo)
             self._execute(todo)
         return [[self._records[(v.key, r)] for r in range(replications)] for v in variants]
+
+    def _check_budget(self, todo: list[tuple[Key, Scenario]]) -> None:
+        """Refuse, before any of them runs, variants whose runs at once (one a worker) would
+        need more memory than allowed (:mod:`engine.budget`)."""
+        at_once = 1 if self.backend.kind == "inline" else self.backend.workers
+        for (variant, _), scenario in todo:
+            if variant in self._within_budget:
+                continue
+            try:
+                check_budget(scenario, at_once, self.max_memory_gb)
+            except BudgetError as exc:
+                who = f"{at_once} runs at once" if at_once > 1 else "one run"
+                raise ExperimentError(f"{scenario.name} ({who}): {exc}") from None
+            self._within_budget.add(variant)
 
     def _execute(self, todo: list[tuple[Key, Scenario]]) -> None:
         limit = 1 if self.backend.kind == "inline" else 2 * self.backend.workers

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB
 from salesim.simulator.experiments.checkpoints import RunStore, Warn
 from salesim.simulator.experiments.executors import open_backend
 from salesim.simulator.experiments.lab import Interrupted, Lab, ProgressSink
@@ -55,7 +56,8 @@ class Experiment(Protocol):
 
 def run_session(experiment: Experiment, target: Path, *, force: bool, jobs: int | None,
                 scheduler: str | None, progress: ProgressSink | None,
-                arguments: Sequence[str], warn: Warn | None = None) -> ExperimentOutput:
+                arguments: Sequence[str], warn: Warn | None = None,
+                max_memory_gb: float = DEFAULT_MAX_MEMORY_GB) -> ExperimentOutput:
     """Run ``experiment`` and write its folder ``target``; drop the checkpoints once written.
 
     Finished runs are checkpointed beside ``target``, so an interrupted session run again with
@@ -73,7 +75,7 @@ def run_session(experiment: Experiment, target: Path, *, force: bool, jobs: int 
         "kind": experiment.kind, "version": salesim_version(), **experiment.identity}, warn)
     try:
         with open_backend(jobs, scheduler) as backend:
-            lab = Lab(backend, experiment.seed, store, progress)
+            lab = Lab(backend, experiment.seed, store, progress, max_memory_gb=max_memory_gb)
             output = experiment.run(lab)
         info = ExperimentInfo(
             salesim_version=salesim_version(), command=experiment.kind,

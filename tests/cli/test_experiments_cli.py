@@ -302,3 +302,40 @@ def test_compare_report_flag_writes_the_report(files: Path, tmp_path: Path) -> N
     assert code == 0, err
     assert (out / "report.html").exists() and (out / "report.md").exists()
     assert "Report written to" in text
+
+
+@pytest.mark.parametrize("command", [
+    ("compare", "set.yaml"),
+    ("sweep", "tiny.yaml", "--vary", "roles.closer.headcount=1..2"),
+    ("whatif", "tiny.yaml"),
+    ("optimize", "tiny.yaml", "--range", "closer=1..2"),
+])
+def test_an_experiment_past_the_memory_budget_is_refused_before_any_run(
+        files: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    """Each run holds its event log: the runs at once (one a worker) must fit the budget; the
+    refusal names the estimate and the limit, and nothing is written or checkpointed."""
+    out = tmp_path / "out"
+    code, _, err = run(command[0], str(files / command[1]), *command[2:], "-r", "2", "-j", "1",
+                       "--max-memory-gb", "0.05", "--out", str(out))
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: tiny (one run): this run would "
+                                                   "need about"), err
+    assert "the limit is 0.05 GB of memory" in lines[0] and "--max-memory-gb" in lines[0]
+    assert not out.exists()
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no checkpoints
+
+
+def test_force_never_replaces_the_folder_that_holds_the_variant_set(files: Path,
+                                                                     tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    code, _, err = run("compare", str(files / "set.yaml"), "-r", "2", "-j", "1", "--out",
+                       str(out))
+    assert code == 0, err
+    inside = out / "set.yaml"  # the user keeps the variant set in the output folder
+    inside.write_text((files / "set.yaml").read_text().replace("tiny.yaml",
+                                                                str(files / "tiny.yaml")))
+    code, _, err = run("compare", str(inside), "-r", "2", "-j", "1", "--out", str(out),
+                       "--force")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert inside.exists()
