@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from salesim.simulator.store.atomic import MARKER, read_marker
@@ -22,8 +23,11 @@ from salesim.simulator.store.swap import PAUSE_ENV
 from tests.conftest import BASELINE
 
 FILES = 300
+KILLS = 20  # writers killed in the random trials
+MAX_TRIALS = 80
 WRITER = """
 import sys
+import time
 from pathlib import Path
 from salesim.simulator.store.atomic import bytes_writer, write_folder
 out, generation, files = Path(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
@@ -51,20 +55,29 @@ def _leftovers(parent: Path, out: Path) -> list[str]:
 
 
 def test_random_kills_leave_the_old_or_the_new_folder(tmp_path: Path) -> None:
+    """Kills at random moments of the write: the delay is drawn below the time one whole write
+    takes here (measured first), and shrinks whenever a writer finishes before its kill, so
+    that most trials are kills however fast or loaded the machine is."""
     out = tmp_path / "out"
+    began = time.monotonic()
     subprocess.run([sys.executable, "-c", WRITER, str(out), "0", str(FILES)], check=True)
+    whole = time.monotonic() - began
     rng = random.Random(11)
     outcomes = {"killed": 0, "old": 0, "new": 0}
     current = b"0"
-    for trial in range(1, 31):
+    trial = 0
+    while outcomes["killed"] < KILLS and trial < MAX_TRIALS:
+        trial += 1
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(out), str(trial),
                                    str(FILES)])
         try:
-            writer.wait(timeout=rng.uniform(0.05, 0.6))
+            writer.wait(timeout=rng.uniform(0.05, 1.0) * whole)
         except subprocess.TimeoutExpired:
             writer.send_signal(signal.SIGKILL)
             writer.wait()
             outcomes["killed"] += 1
+        else:
+            whole *= 0.8  # it finished first: aim earlier
         found = _generation(out)
         assert found in (current, str(trial).encode())
         outcomes["old" if found == current else "new"] += 1
@@ -72,8 +85,8 @@ def test_random_kills_leave_the_old_or_the_new_folder(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", WRITER, str(out), "last", str(FILES)], check=True)
     assert _generation(out) == b"last"
     assert _leftovers(tmp_path, out) == []  # the last writer cleaned what kills left
-    assert outcomes["killed"] >= 10  # most trials are kills, not finished writes
-    print(f"random kill trials: 30, killed {outcomes['killed']}, then old "
+    assert outcomes["killed"] == KILLS
+    print(f"random kill trials: {trial}, killed {outcomes['killed']}, then old "
           f"{outcomes['old']}, complete new {outcomes['new']}, half or missing 0")
 
 
