@@ -11,13 +11,9 @@ way: its workers are stopped, one line says how many finished runs are kept, the
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -41,6 +37,7 @@ from salesim.simulator.cli.options import (
     WarmupOpt,
 )
 from salesim.simulator.cli.scenario import MaxMemoryOption
+from salesim.simulator.cli.signals import exit_signalled, stop_signals
 from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB
 from salesim.simulator.experiments.executors import JOBS_PER_CORE, max_jobs
 from salesim.simulator.experiments.kinds import (
@@ -62,8 +59,6 @@ from salesim.simulator.store.run_folder import default_out_dir
 
 __all__ = ["register"]
 
-EXIT_SIGNALLED = 128  # + the signal's number, as a shell reports a process the signal ended
-STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 E = TypeVar("E", bound=Experiment)
 
 
@@ -73,34 +68,6 @@ def _prepared(prepare: Callable[[], E]) -> E:
         return prepare()
     except (ExperimentError, ScenarioError) as exc:
         fail(str(exc))
-
-
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[list[int]]:
-    """SIGTERM and SIGHUP stop the experiment as Ctrl-C does (a KeyboardInterrupt); the signal
-    received is appended to the list yielded. Later signals are ignored while the experiment
-    stops its workers, so the clean-up is not cut short; a signal the command was started with
-    ignored (``nohup``, a background job) stays ignored."""
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received  # signal handlers can only be set from the main thread
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        if not received:
-            received.append(signum)
-            raise KeyboardInterrupt
-
-    previous = {}
-    for name in STOP_SIGNALS:
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
-            previous[number] = signal.signal(number, stop)
-    try:
-        yield received
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def _drive(experiment: Experiment, out_dir: Path | None, force: bool, jobs: int | None,
@@ -114,7 +81,7 @@ def _drive(experiment: Experiment, out_dir: Path | None, force: bool, jobs: int 
     if jobs is not None and jobs > max_jobs():
         fail(f"--jobs {jobs}: at most {max_jobs()} worker processes on this machine "
              f"({JOBS_PER_CORE} per core)")
-    with _stop_signals() as received:
+    with stop_signals() as received:
         try:
             check_target(target, force, inputs)
             with runs_progress() as progress:
@@ -137,16 +104,12 @@ def _drive(experiment: Experiment, out_dir: Path | None, force: bool, jobs: int 
 
 def _interrupted(exc: BaseException, received: list[int]) -> NoReturn:
     """One line: how many finished runs are kept, and where; exit 128 + the signal's number."""
-    number = received[0] if received else int(signal.SIGINT)
-    name = signal.Signals(number).name
     if isinstance(exc, Interrupted):
         where = f" in {exc.folder}" if exc.folder and exc.saved else ""
         kept = f"{exc.saved} finished runs kept{where}"
     else:
         kept = "finished runs kept"
-    typer.echo(f"interrupted ({name}): {kept}; run the same command again to continue",
-               err=True)
-    raise typer.Exit(code=EXIT_SIGNALLED + number)
+    exit_signalled(received, f"{kept}; run the same command again to continue")
 
 
 # -- compare -------------------------------------------------------------------------------------

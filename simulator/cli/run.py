@@ -19,6 +19,7 @@ from salesim.simulator.cli.scenario import (
     default_scenario,
     load_or_fail,
 )
+from salesim.simulator.cli.signals import exit_signalled, stop_signals
 from salesim.simulator.engine.budget import DEFAULT_MAX_MEMORY_GB
 from salesim.simulator.engine.structure import organised
 from salesim.simulator.experiments.executors import open_backend
@@ -92,21 +93,24 @@ def run(
         check_target(target, force, inputs=[scenario_path])
     except OutputError as exc:
         fail(str(exc))
-    started = time.perf_counter()
-    runs = _simulate(scenario, replications, jobs)
-    elapsed = time.perf_counter() - started
-    doc = summary(organised(scenario), scenario.seed, [r.metrics for r in runs])
-    check = None if quick else _confirm(scenario, runs, doc["bottleneck"], confirm_replications,
-                                        jobs)
-    doc["bottleneck"] = bottleneck_document(doc["bottleneck"],
-                                            None if check is None else check.confirmation,
-                                            (doc.get("stability") or {}).get("warning"))
-    info = _run_info(scenario_path, replications, elapsed, check)
-    try:
-        write_folder(target, run_files(scenario, doc, runs, info), force, kind="run",
-                     inputs=[scenario_path])
-    except OutputError as exc:
-        fail(str(exc))
+    with stop_signals() as received:
+        try:
+            started = time.perf_counter()
+            runs = _simulate(scenario, replications, jobs)
+            elapsed = time.perf_counter() - started
+            doc = summary(organised(scenario), scenario.seed, [r.metrics for r in runs])
+            check = None if quick else _confirm(scenario, runs, doc["bottleneck"],
+                                                confirm_replications, jobs)
+            doc["bottleneck"] = bottleneck_document(
+                doc["bottleneck"], None if check is None else check.confirmation,
+                (doc.get("stability") or {}).get("warning"))
+            info = _run_info(scenario_path, replications, elapsed, check)
+            write_folder(target, run_files(scenario, doc, runs, info), force, kind="run",
+                         inputs=[scenario_path])
+        except OutputError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            exit_signalled(received, f"nothing written to {target}")
     language = chosen_locale(locale, scenario.locale)
     print_run(scenario, doc, replications, language)
     if check is not None:

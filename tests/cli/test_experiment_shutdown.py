@@ -118,3 +118,28 @@ def test_a_stop_signal_ends_cleanly_and_a_rerun_resumes(scenario: Path, tmp_path
     info = json.loads((out / "experiment.json").read_text())
     assert info["runs_simulated"] == RUNS - saved
     assert _checkpoints(out) == []
+
+
+def test_sigterm_stops_salesim_run_with_one_line_and_nothing_written(tmp_path: Path) -> None:
+    """``salesim run`` stopped while its replications run: one line, exit 143, no folder, no
+    worker left."""
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "salesim", "run", str(ROOT / "scenarios" /
+               "b2b_baseline.yaml"), "-r", "4", "-j", "2", "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    while not children:  # the replications' pool is up: the run is simulating
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "no worker started within 60 s"
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
+            children += [int(pid) for pid in (task / "children").read_text().split()]
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines() == [f"interrupted (SIGTERM): nothing written to {out}"]
+    assert not out.exists()
+    assert _gone_within(children, 10) == []
