@@ -128,6 +128,12 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
     for process in workers:
         with contextlib.suppress(OSError, ValueError, AssertionError):
             process.join(timeout=5)
+    # and wait for the pool's manager thread to see them gone and close its wake-up pipe:
+    # otherwise Python's exit hook may write to that pipe while the thread closes it ("Bad
+    # file descriptor" printed at exit)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 def _worker_start(parent: int) -> None:
