@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from salesim.simulator.scenario.dists import lower_bound, upper_bound
+from salesim.simulator.scenario.dists import value_range
 
 __all__ = [
     "MAX_DAYS", "MAX_EFFORT_HOURS", "MAX_FACTOR", "MAX_LEADS_PER_DAY", "MAX_LIST", "MAX_MONEY",
@@ -74,9 +74,9 @@ def dist_within(high: float, unit: str, why: str, low: float | None = None
     smallest possible value (if ``low`` is given) at least ``low``."""
 
     def check(dist: Any) -> Any:
-        if upper_bound(dist) > high:
+        least, most = value_range(dist)
+        if most > high:
             raise ValueError(f"values must be at most {shown(high)}{_unit(unit)}: {why}")
-        least = lower_bound(dist)
         if low is not None and least is not None and least < low:
             raise ValueError(f"values must be at least {shown(low)}{_unit(unit)}: {why}")
         return dist

@@ -234,28 +234,18 @@ Distribution = Annotated[
 ]
 
 
-def upper_bound(dist: Any) -> float:
-    """What a bound on a field's values is checked against: the largest value a distribution
-    can draw, or the mean of an unbounded one (exponential, lognormal)."""
+def value_range(dist: Any) -> tuple[float | None, float]:
+    """What a bound on a field's values is checked against: the smallest value a distribution
+    can draw (None for exponential and lognormal, which draw values as close to 0 as may be: a
+    field that needs a floor clips their draws) and the largest (the mean of an unbounded
+    one)."""
     if isinstance(dist, Fixed):
-        return dist.value
+        return dist.value, dist.value
     if isinstance(dist, Triangular | Uniform):
-        return dist.high
+        return dist.low, dist.high
     if isinstance(dist, Empirical):
-        return max(dist.values)
-    return float(dist.mean)
-
-
-def lower_bound(dist: Any) -> float | None:
-    """The smallest value a distribution can draw; None for exponential and lognormal, which
-    draw values as close to 0 as may be (a field that needs a floor clips their draws)."""
-    if isinstance(dist, Fixed):
-        return dist.value
-    if isinstance(dist, Triangular | Uniform):
-        return dist.low
-    if isinstance(dist, Empirical):
-        return min(dist.values)
-    return None
+        return min(dist.values), max(dist.values)
+    return None, float(dist.mean)
 
 
 def coerce_distribution(value: Any) -> Any:
