@@ -37,11 +37,13 @@ __all__ = ["bottleneck_chart", "heatmap_chart", "role_utilisation_chart"]
 
 def _util_labels(ax: Axes, values: Sequence[float],
                  colours: Sequence[str | tuple[float, float, float]], style: NumberStyle,
-                 highs: Sequence[float] | None = None) -> None:
+                 highs: Sequence[float] | None = None, nobody: Sequence[bool] = ()) -> None:
     """Percentages at the start of long bars (clear of the threshold line and of CI whiskers),
-    else after the bar's CI whisker."""
+    else after the bar's CI whisker; "nobody" for a role with no working time (no one on it)."""
     for i, (v, colour) in enumerate(zip(values, colours, strict=True)):
-        if v >= 0.3:
+        if i < len(nobody) and nobody[i]:
+            ax.text(0.012, i, "nobody", va="center", ha="left", fontsize=8.5)
+        elif v >= 0.3:
             ax.text(0.012, i, style.pct(v), va="center", ha="left", fontsize=8.5,
                     color=text_colour(colour), fontweight="bold")
         else:
@@ -80,7 +82,12 @@ def _stage_evidence(ax: Axes, stages: pd.DataFrame, bottleneck: dict[str, Any],
     if capacity:
         column, label = "wait_days_mean", "mean wait for staff, days"
         values = stages[column].astype(float).fillna(0.0)
-        texts = [style.days(v) for v in values]
+        # a team of nobody: its leads' waits never end, so they are in no mean
+        evidence = bottleneck.get("evidence") or {}
+        unserved = "utilization" in evidence and not np.isfinite(
+            float(evidence["utilization"] if evidence["utilization"] is not None else np.nan))
+        texts = ["nobody picks leads up" if unserved and name == focus else style.days(v)
+                 for name, v in zip(names, values, strict=True)]
         ax.set_title("Where leads wait for staff")
     else:
         column, label = "conversion", "share of decided leads lost"
@@ -107,11 +114,13 @@ def _role_evidence(ax: Axes, roles: pd.DataFrame, focus: str | None, palette: Pa
                    style: NumberStyle, threshold: float) -> None:
     """How busy each role is, the bottleneck's role outlined, the overload line dashed."""
     names = roles["role"].astype(str).tolist()
-    util = roles["utilization"].astype(float).fillna(0.0)
+    raw = roles["utilization"].astype(float)
+    util = raw.fillna(0.0)
     colours = [palette.role(r) if r == focus else lighten(palette.role(r), 0.5) for r in names]
     low, high = ci_columns(roles, "utilization")
     _bars_outlining(ax, util, colours, low, high, names, focus)
-    _util_labels(ax, util.tolist(), colours, style, high.tolist() if high is not None else None)
+    _util_labels(ax, util.tolist(), colours, style, high.tolist() if high is not None else None,
+                 nobody=raw.isna().tolist())
     ax.set_yticks(np.arange(len(names)), _with_headcount(roles, names, style))
     _alert_tick(ax, names, focus)
     ax.invert_yaxis()

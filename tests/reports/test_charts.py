@@ -354,3 +354,14 @@ def test_every_chart_renders_to_png(name: str) -> None:
         rendered = render(CHARTS[name]())
     assert rendered.png.startswith(b"\x89PNG\r\n\x1a\n")
     assert rendered.width_px == 1100 and rendered.height_px >= 220
+
+
+def test_bottleneck_chart_of_a_team_of_nobody_says_so() -> None:
+    """Headcount 0: the team's leads wait for ever (in no mean wait) and it has no working
+    time (no utilisation): the chart says "nobody", not 0 days and 0%."""
+    roles = ROLES.assign(utilization=[0.5, float("nan")], headcount=[3, 0])
+    verdict = {**CAPACITY, "evidence": {"utilization": None, "queued_work_hours": 40.0}}
+    left, right = bottleneck_chart(STAGES.assign(wait_days_mean=[1.5, float("nan")]), roles,
+                                   verdict, PALETTE, STYLE, 0.85).axes
+    assert texts(left) == [STYLE.days(1.5), "nobody picks leads up"]
+    assert [t.get_text() for t in right.texts][:2] == [STYLE.pct(0.5), "nobody"]
