@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,6 +13,7 @@ import pandas as pd
 from salesim.simulator.engine.model import SalesModel
 from salesim.simulator.metrics.measure import RunMetrics, measure
 from salesim.simulator.scenario.schema import Scenario
+from salesim.simulator.workers import worker_pool
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def replicate(scenario: Scenario, replications: int, seed: int | None = None,
         return runs
     if executor is not None:
         return _collect(executor, scenario, root, replications, on_done)
-    with ProcessPoolExecutor(max_workers=min(jobs, replications)) as pool:
+    with worker_pool(min(jobs, replications)) as pool:
         return _collect(pool, scenario, root, replications, on_done)
 
 

@@ -23,7 +23,8 @@ FOLDERS = {"salesim": ROOT / "salesim", "salesim.simulator": ROOT / "simulator",
            "salesim.scenarios": ROOT / "scenarios"}
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("salesim.scenarios", "salesim.simulator.numbers", "salesim.simulator.units"),
+    ("salesim.scenarios", "salesim.simulator.numbers", "salesim.simulator.units",
+     "salesim.simulator.workers"),
     ("salesim.simulator.scenario",),
     ("salesim.simulator.engine",),
     ("salesim.simulator.metrics", "salesim.simulator.plans"),

@@ -11,12 +11,7 @@ stops its workers at once; its finished runs are in its checkpoints (:mod:`check
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import signal
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +20,7 @@ from typing import ParamSpec, TypeVar
 from salesim.simulator.experiments.dask_backend import connect, embedded_cluster
 from salesim.simulator.experiments.variants import ExperimentError
 from salesim.simulator.runner import default_jobs
+from salesim.simulator.workers import worker_pool
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 JOBS_PER_CORE = 4
@@ -96,8 +92,7 @@ def open_backend(jobs: int | None = None, scheduler: str | None = None) -> Itera
     elif n == 1:
         backend = Backend(InlineExecutor(), 1, "in this process", "inline")
     else:
-        pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_start,
-                                   initargs=(os.getpid(),))
+        pool = worker_pool(n)
         backend = Backend(pool, n, f"{n} local processes", "processes",
                           lambda: pool.shutdown(wait=True, cancel_futures=True),
                           lambda: _kill_pool(pool))
@@ -134,46 +129,6 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
     manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None:
         manager.join(timeout=5)
-
-
-def _worker_start(parent: int) -> None:
-    """A local worker: Ctrl-C is the main process's to handle, and the worker dies with it.
-
-    On Linux the kernel kills the worker when its parent dies (``prctl(PR_SET_PDEATHSIG)``),
-    kill -9 included; elsewhere a daemon thread checks every second that the parent is alive.
-    (PDEATHSIG fires when the *thread* that started the worker ends: the pool starts its
-    processes from the thread that submits, which outlives the pool.)
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:  # not the parent's handlers, inherited through fork
-            signal.signal(sig, signal.SIG_DFL)
-    armed = _kill_on_parent_death()
-    if os.getppid() != parent:  # it died before the line above
-        os._exit(1)
-    if not armed:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
-                         name="salesim-parent-watch").start()
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _kill_on_parent_death() -> bool:
-    """Ask Linux to SIGKILL this process when its parent dies; False where that is not offered."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent: int, every_s: float = 1.0) -> None:
-    while os.getppid() == parent:
-        time.sleep(every_s)
-    os._exit(1)
 
 
 def _dask_backend(address: str, jobs: int, option: str) -> Backend:
