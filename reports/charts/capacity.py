@@ -31,6 +31,7 @@ from salesim.reports.charts.base import (
     text_colour,
 )
 from salesim.reports.formatting import NumberStyle
+from salesim.simulator.numbers import finite
 
 __all__ = ["bottleneck_chart", "heatmap_chart", "role_utilisation_chart"]
 
@@ -84,8 +85,7 @@ def _stage_evidence(ax: Axes, stages: pd.DataFrame, bottleneck: dict[str, Any],
         values = stages[column].astype(float).fillna(0.0)
         # a team of nobody: its leads' waits never end, so they are in no mean
         evidence = bottleneck.get("evidence") or {}
-        unserved = "utilization" in evidence and not np.isfinite(
-            float(evidence["utilization"] if evidence["utilization"] is not None else np.nan))
+        unserved = "utilization" in evidence and finite(evidence["utilization"]) is None
         texts = ["nobody picks leads up" if unserved and name == focus else style.days(v)
                  for name, v in zip(names, values, strict=True)]
         ax.set_title("Where leads wait for staff")
